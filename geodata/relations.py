@@ -1,0 +1,123 @@
+"""Reading pairwise relations (``a,b,kind,value``) and existing groupings (``practice_code,group``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from clusterkit.errors import InputError
+from clusterkit.model import PracticeGraph, Relation
+from geodata.tables import Table, parse_float, read_table, resolve_columns
+
+__all__ = ["read_relations", "read_grouping"]
+
+RELATION_COLUMNS = {
+    "a": ("a", "practice_a", "code_a", "from"),
+    "b": ("b", "practice_b", "code_b", "to"),
+    "kind": ("kind", "relation", "type"),
+    "value": ("value", "weight", "amount"),
+}
+
+GROUPING_COLUMNS = {
+    "code": ("practice_code", "code", "ods_code"),
+    "group": ("group", "network", "pcn_code", "cluster"),
+}
+
+_KINDS_HELP = "alignment, shared_staff:<resource>, must_link or cannot_link"
+
+
+def _known_code(table: Table, row: int, column: str, text: str, graph: PracticeGraph) -> str:
+    code = text.strip().upper()
+    if not code:
+        raise table.error("practice code is empty", row=row, column=column)
+    if code not in graph.index:
+        raise table.error("names a practice that is not in the practices file", row=row, column=column, value=text)
+    return code
+
+
+def read_relations(path: str | Path, graph: PracticeGraph, encoding: str = "utf-8") -> tuple[Relation, ...]:
+    """Read and validate a long relations table against the practices of ``graph``.
+
+    Columns ``a,b,kind,value``. ``kind`` is ``alignment`` (value in [0, 1]), ``shared_staff:<resource>``
+    (value > 0, FTE or count; blank means 1), ``must_link`` or ``cannot_link`` (value blank or 1).
+
+    Raises
+    ------
+    InputError
+        On an unknown practice, a practice related to itself, an unknown kind, a value out of range,
+        a repeated relation, or a pair that is both must-link and cannot-link.
+    """
+    table = read_table(path, encoding=encoding, what="relation rows")
+    columns = resolve_columns(table, RELATION_COLUMNS, ("a", "b", "kind"))
+    relations: list[Relation] = []
+    first_row: dict[tuple[str, str, str, str | None], int] = {}
+    for row, cells in table:
+        a = _known_code(table, row, columns["a"], cells[columns["a"]], graph)
+        b = _known_code(table, row, columns["b"], cells[columns["b"]], graph)
+        if a == b:
+            raise table.error("relates a practice to itself", row=row, column=columns["b"], value=cells[columns["b"]])
+        kind_text = cells[columns["kind"]].strip()
+        kind, _, resource = kind_text.partition(":")
+        kind = kind.strip().lower()
+        resource = resource.strip() or None
+        value_column = columns.get("value")
+        value_text = cells.get(value_column, "") if value_column else ""
+        if kind == "alignment" and resource is None:
+            if not value_text:
+                raise table.error("alignment needs a value between 0 and 1", row=row, column=value_column or "value")
+            value = parse_float(table, row, value_column, value_text, what="an alignment between 0 and 1")
+            if not 0.0 <= value <= 1.0:
+                raise table.error("alignment must lie between 0 and 1", row=row, column=value_column, value=value_text)
+        elif kind == "shared_staff":
+            if not resource:
+                raise table.error("shared staff needs a resource, e.g. shared_staff:district_nurse", row=row,
+                                  column=columns["kind"], value=kind_text)
+            value = parse_float(table, row, value_column, value_text, what="an amount of staff") if value_text else 1.0
+            if value <= 0:
+                raise table.error("shared staff must be a positive amount", row=row, column=value_column, value=value_text)
+        elif kind in ("must_link", "cannot_link") and resource is None:
+            if value_text and value_text.lower() not in ("1", "1.0", "true", "yes"):
+                raise table.error(f"{kind} takes no value (leave it blank or 1)", row=row, column=value_column,
+                                  value=value_text)
+            value = 1.0
+        else:
+            raise table.error(f"unknown relation kind; use {_KINDS_HELP}", row=row, column=columns["kind"],
+                              value=kind_text)
+        low, high = sorted((a, b))
+        key = (low, high, kind, resource)
+        if key in first_row:
+            raise table.error(f"repeats the {kind_text} relation of {low} and {high} (first on row {first_row[key]})",
+                              row=row)
+        first_row[key] = row
+        opposite = "cannot_link" if kind == "must_link" else "must_link" if kind == "cannot_link" else None
+        if opposite and (low, high, opposite, None) in first_row:
+            raise table.error(
+                f"{low} and {high} are both must_link and cannot_link (other on row {first_row[(low, high, opposite, None)]})",
+                row=row,
+            )
+        relations.append(Relation(low, high, kind, value, resource))
+    return tuple(relations)
+
+
+def read_grouping(path: str | Path, graph: PracticeGraph, encoding: str = "utf-8") -> dict[str, str]:
+    """Read an existing grouping ``practice_code,group`` validated against ``graph``'s practices.
+
+    Practices absent from the file are simply ungrouped. Raises :class:`InputError` on an unknown or
+    repeated practice or an empty group label.
+    """
+    table = read_table(path, encoding=encoding, what="grouping rows")
+    columns = resolve_columns(table, GROUPING_COLUMNS, ("code", "group"))
+    labels: dict[str, str] = {}
+    first_row: dict[str, int] = {}
+    for row, cells in table:
+        code = _known_code(table, row, columns["code"], cells[columns["code"]], graph)
+        if code in first_row:
+            raise table.error(f"practice appears twice (first on row {first_row[code]})", row=row,
+                              column=columns["code"], value=code)
+        first_row[code] = row
+        group = cells[columns["group"]].strip()
+        if not group:
+            raise table.error("group is empty", row=row, column=columns["group"])
+        labels[code] = group
+    if not labels:
+        raise InputError("has no grouping rows", source=str(path))
+    return labels

@@ -1,0 +1,223 @@
+"""Reading delimited text tables with checks that name the file, row and column of every problem.
+
+Row numbers are file line numbers: the header is row 1, the first record row 2, as a spreadsheet shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from clusterkit.errors import InputError
+
+__all__ = ["Table", "read_table", "check_file", "resolve_columns", "parse_float", "parse_int", "parse_bool"]
+
+_BINARY_SIGNATURES = {
+    b"SQLite format 3": "a SQLite/GeoPackage database",
+    b"PK\x03\x04": "a ZIP archive (an Excel .xlsx workbook?)",
+    b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    """A text table read from a file.
+
+    Attributes
+    ----------
+    source : str
+        The file as the user named it.
+    header : tuple of str
+        Column names, stripped.
+    rows : tuple of (int, dict)
+        ``(row number, {column: stripped text})`` for every non-blank record.
+    row_label : str
+        ``"row"`` for text tables, ``"feature"`` for vector files.
+    """
+
+    source: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[int, dict[str, str]], ...]
+    row_label: str = "row"
+
+    def error(self, message: str, row: int | None = None, column: str | None = None, value: object = None) -> InputError:
+        """An :class:`InputError` located in this table."""
+        return InputError(message, source=self.source, row=row, column=column, value=value, row_label=self.row_label)
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        return iter(self.rows)
+
+
+def check_file(path: str | Path) -> Path:
+    """The path, checked to be an existing, non-empty regular file."""
+    file = Path(path)
+    if not file.exists():
+        raise InputError("no such file", source=str(path))
+    if file.is_dir():
+        raise InputError("is a directory, not a file", source=str(path))
+    if not file.is_file():
+        raise InputError("is not a regular file", source=str(path))
+    try:
+        size = file.stat().st_size
+    except OSError as error:
+        raise InputError(f"cannot be read ({error.strerror})", source=str(path)) from None
+    if size == 0:
+        raise InputError("the file is empty", source=str(path))
+    return file
+
+
+def read_table(path: str | Path, encoding: str = "utf-8", what: str = "records") -> Table:
+    """Read a delimited text file (comma, semicolon or tab) into a :class:`Table`.
+
+    Raises
+    ------
+    InputError
+        For a missing, empty, binary or wrongly encoded file, a blank or duplicated header, or a
+        file with a header and no rows.
+    """
+    file = check_file(path)
+    source = str(path)
+    try:
+        raw = file.read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot be read ({error.strerror})", source=source) from None
+    for signature, kind in _BINARY_SIGNATURES.items():
+        if raw.startswith(signature):
+            raise InputError(f"is {kind}, not a text table; export it as CSV", source=source)
+    if b"\x00" in raw[:65536]:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise InputError("contains binary data (NUL bytes), not text; is this really a CSV file?", source=source, row=line)
+    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    try:
+        text = raw.decode(codec)
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise InputError(
+            f"is not valid {encoding} (byte 0x{raw[error.start]:02x}); save it as UTF-8 or pass --encoding cp1252",
+            source=source,
+            row=line,
+        ) from None
+    except LookupError:
+        raise InputError(f"unknown text encoding {encoding!r}", source="--encoding") from None
+    if not text.strip():
+        raise InputError("the file is empty (only blank lines)", source=source)
+    first_line = text.lstrip("\r\n").splitlines()[0]
+    delimiter = max(",;\t", key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    rows: list[tuple[int, dict[str, str]]] = []
+    try:
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            if header is None:
+                header = [cell.strip() for cell in record]
+                _check_header(header, source)
+                continue
+            row = {}
+            for position, name in enumerate(header):
+                row[name] = record[position].strip() if position < len(record) else ""
+            if len(record) > len(header) and any(cell.strip() for cell in record[len(header) :]):
+                raise InputError(
+                    f"has {len(record)} fields but the header has {len(header)}",
+                    source=source,
+                    row=reader.line_num,
+                )
+            rows.append((reader.line_num, row))
+    except csv.Error as error:
+        raise InputError(f"is not a readable CSV file ({error})", source=source, row=reader.line_num) from None
+    if header is None:
+        raise InputError("the file is empty", source=source)
+    if not rows:
+        raise InputError(f"has a header but no {what}", source=source)
+    return Table(source, tuple(header), tuple(rows))
+
+
+def _check_header(header: Sequence[str], source: str) -> None:
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if not name:
+            raise InputError(f"header column {position} has no name", source=source, row=1)
+        key = name.lower()
+        if key in seen:
+            raise InputError(f"header names column '{name}' twice (columns {seen[key]} and {position})", source=source, row=1)
+        seen[key] = position
+
+
+def resolve_columns(
+    table: Table,
+    aliases: Mapping[str, Sequence[str]],
+    required: Sequence[str],
+    explicit: Mapping[str, str | None] | None = None,
+) -> dict[str, str]:
+    """Map each field to a column of ``table``.
+
+    ``explicit`` (from options such as ``--code-col``) wins; otherwise the first alias present
+    (case-insensitive). Raises :class:`InputError` naming the missing required field and the columns
+    the file has.
+    """
+    by_lower = {name.lower(): name for name in table.header}
+    found: dict[str, str] = {}
+    for field, names in aliases.items():
+        chosen = (explicit or {}).get(field)
+        if chosen:
+            if chosen.lower() not in by_lower:
+                raise table.error(
+                    f"has no column '{chosen}' (given for {field}); columns are: {', '.join(table.header)}", row=1
+                )
+            found[field] = by_lower[chosen.lower()]
+            continue
+        for name in names:
+            if name.lower() in by_lower:
+                found[field] = by_lower[name.lower()]
+                break
+    for field in required:
+        if field not in found:
+            expected = " or ".join(f"'{name}'" for name in aliases[field])
+            raise table.error(
+                f"missing required column {expected} for {field}; columns are: {', '.join(table.header)}", row=1
+            )
+    return found
+
+
+def parse_float(table: Table, row: int, column: str, text: str, *, what: str = "a number") -> float:
+    """A finite float from a cell, or an :class:`InputError` located at the cell."""
+    try:
+        value = float(text.replace("£", "").replace(",", "")) if text else math.nan
+    except ValueError:
+        raise table.error(f"is not {what}", row=row, column=column, value=text) from None
+    if text and not math.isfinite(value):
+        raise table.error(f"is not {what}", row=row, column=column, value=text)
+    if not text:
+        raise table.error(f"is empty; expected {what}", row=row, column=column)
+    return value
+
+
+def parse_int(table: Table, row: int, column: str, text: str, *, what: str = "a whole number") -> int:
+    """A whole number from a cell (``8800`` or ``8800.0``), or an :class:`InputError`."""
+    value = parse_float(table, row, column, text, what=what)
+    if value != int(value):
+        raise table.error(f"is not {what}", row=row, column=column, value=text)
+    return int(value)
+
+
+_TRUE = {"1", "true", "t", "yes", "y"}
+_FALSE = {"0", "false", "f", "no", "n"}
+
+
+def parse_bool(table: Table, row: int, column: str, text: str, default: bool = True) -> bool:
+    """A yes/no cell (``yes``/``no``, ``true``/``false``, ``1``/``0``); blank gives ``default``."""
+    key = text.strip().lower()
+    if not key:
+        return default
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    raise table.error("is not yes/no (true/false, 1/0)", row=row, column=column, value=text)

@@ -1,0 +1,257 @@
+"""One door to the MIP solvers: HiGHS (through highspy) by default, CBC as fallback.
+
+:func:`solve` runs a :class:`pulp.LpProblem` and returns a :class:`SolveResult` whose status, objective,
+best bound and relative gap are read from the solver itself. PuLP reports a time-limited HiGHS run as
+"Optimal"; here a run is ``OPTIMAL`` only when the solver proved it (HiGHS's model status is optimal, or
+CBC's log says so), otherwise ``FEASIBLE`` with the bound and gap the solver reached.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pulp
+
+from clusterkit.errors import SolverError
+
+__all__ = ["SOLVERS", "OPTIMAL", "FEASIBLE", "INFEASIBLE", "NO_SOLUTION", "SolveResult", "available_solvers", "solve"]
+
+log = logging.getLogger(__name__)
+
+OPTIMAL = "OPTIMAL"
+FEASIBLE = "FEASIBLE"
+INFEASIBLE = "INFEASIBLE"
+NO_SOLUTION = "NO_SOLUTION"
+
+#: Solver names users may pass (``--solver``), in order of preference.
+SOLVERS = ("highs", "cbc")
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """What a solver run established.
+
+    Attributes
+    ----------
+    status : str
+        ``OPTIMAL`` (proven), ``FEASIBLE`` (a solution, optimality not proven), ``INFEASIBLE`` (proven to
+        have no solution) or ``NO_SOLUTION`` (none found within the limits).
+    objective : float or None
+        Objective of the solution returned.
+    bound : float or None
+        Best proven bound on the optimum (a lower bound when minimising); ``None`` when unknown.
+    gap : float or None
+        Relative gap ``|objective - bound| / max(|objective|, 1e-9)``; ``None`` when unknown.
+    seconds : float
+        Wall time of the solver call.
+    solver : str
+        ``"highs"`` or ``"cbc"``.
+    time_limit : float or None
+        The limit the run had.
+    detail : str
+        The solver's own status words.
+    """
+
+    status: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+    solver: str
+    time_limit: float | None = None
+    detail: str = ""
+
+    @property
+    def has_solution(self) -> bool:
+        """Whether variable values are available."""
+        return self.status in (OPTIMAL, FEASIBLE)
+
+    @property
+    def proven_optimal(self) -> bool:
+        """Whether the solver proved optimality (within its gap tolerance)."""
+        return self.status == OPTIMAL
+
+
+def available_solvers() -> list[str]:
+    """The solver names of :data:`SOLVERS` that can run on this machine."""
+    found = []
+    if pulp.HiGHS(msg=False).available():
+        found.append("highs")
+    if pulp.PULP_CBC_CMD(msg=False).available():
+        found.append("cbc")
+    return found
+
+
+def _relative_gap(objective: float | None, bound: float | None) -> float | None:
+    if objective is None or bound is None or not math.isfinite(objective) or not math.isfinite(bound):
+        return None
+    return abs(objective - bound) / max(abs(objective), 1e-9)
+
+
+class _HiGHS(pulp.HiGHS):  # type: ignore[misc, valid-type]
+    """PuLP's highspy adapter, plus a warm start from the variables' current values."""
+
+    def __init__(self, warm_start: bool = False, **options: Any) -> None:
+        super().__init__(**options)
+        self.warm_start = warm_start
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
+        if self.warm_start:
+            import highspy
+
+            variables = lp.variables()
+            if variables and all(var.varValue is not None for var in variables):
+                solution = highspy.HighsSolution()
+                solution.col_value = [float(var.varValue) for var in variables]
+                solution.value_valid = True
+                lp.solverModel.setSolution(solution)
+        lp.solverModel.run()
+
+
+def solve(
+    problem: pulp.LpProblem,
+    solver: str = "highs",
+    *,
+    time_limit: float | None = None,
+    gap: float | None = None,
+    threads: int | None = None,
+    warm_start: bool = False,
+    verbose: bool = False,
+) -> SolveResult:
+    """Solve ``problem`` in place (variables get values) and report what was proven.
+
+    Parameters
+    ----------
+    problem : pulp.LpProblem
+        The model.
+    solver : {"highs", "cbc"}
+        Which solver.
+    time_limit : float, optional
+        Seconds.
+    gap : float, optional
+        Relative gap at which the solver may stop (it then reports ``OPTIMAL`` within that gap).
+    threads : int, optional
+        Threads the solver may use.
+    warm_start : bool
+        Start from the variables' current values (set with ``LpVariable.setInitialValue``).
+    verbose : bool
+        Show the solver's log on stderr.
+
+    Raises
+    ------
+    SolverError
+        When the solver is unknown or not installed (the message lists the available ones), or fails.
+    """
+    name = solver.lower()
+    if name not in SOLVERS:
+        raise SolverError(f"unknown solver {solver!r}; available: {', '.join(available_solvers()) or 'none'}")
+    if time_limit is not None and time_limit <= 0:
+        raise SolverError(f"time limit must be positive (got {time_limit})")
+    started = time.perf_counter()
+    if name == "highs":
+        result = _solve_highs(problem, time_limit, gap, threads, warm_start, verbose)
+    else:
+        result = _solve_cbc(problem, time_limit, gap, threads, warm_start, verbose)
+    seconds = time.perf_counter() - started
+    log.info("%s: %s objective=%s bound=%s gap=%s in %.1fs", name, result[0], result[1], result[2],
+             _relative_gap(result[1], result[2]), seconds)
+    status, objective, bound, detail = result
+    if status == OPTIMAL and bound is None:
+        bound = objective
+    return SolveResult(status, objective, bound, _relative_gap(objective, bound) if objective is not None else None,
+                       seconds, name, time_limit, detail)
+
+
+def _solve_highs(problem, time_limit, gap, threads, warm_start, verbose):
+    import highspy
+
+    adapter = _HiGHS(warm_start=warm_start, msg=verbose, timeLimit=time_limit, gapRel=gap, threads=threads)
+    if not adapter.available():
+        raise SolverError(f"HiGHS (highspy) is not installed; available: {', '.join(available_solvers()) or 'none'}")
+    try:
+        problem.solve(adapter)
+    except pulp.PulpSolverError as error:
+        raise SolverError(f"HiGHS failed: {error}") from None
+    highs = problem.solverModel
+    model_status = highs.getModelStatus()
+    info = highs.getInfo()
+    status_text = highs.modelStatusToString(model_status)
+    has_values = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    is_mip = any(var.cat == pulp.LpInteger for var in problem.variables())
+    objective = float(highs.getObjectiveValue()) if has_values else None
+    bound = None
+    if is_mip:
+        dual = float(info.mip_dual_bound)
+        bound = dual if math.isfinite(dual) else None
+    # PuLP hands HiGHS the objective negated when maximising, and without its constant term.
+    multiplier = -1.0 if problem.sense == pulp.LpMaximize else 1.0
+    constant = float(problem.objective.constant) if problem.objective is not None else 0.0
+    if objective is not None:
+        objective = multiplier * objective + constant
+    if bound is not None:
+        bound = multiplier * bound + constant
+    if model_status == highspy.HighsModelStatus.kOptimal:
+        status = OPTIMAL
+        if not is_mip:
+            bound = objective
+    elif model_status == highspy.HighsModelStatus.kInfeasible:
+        status = INFEASIBLE
+    elif has_values:
+        status = FEASIBLE
+    else:
+        status = NO_SOLUTION
+    return status, objective, bound, status_text
+
+
+_CBC_PATTERNS = {
+    "result": re.compile(r"^Result - (.+)$", re.MULTILINE),
+    "objective": re.compile(r"^Objective value:\s+(\S+)", re.MULTILINE),
+    "bound": re.compile(r"^Lower bound:\s+(\S+)", re.MULTILINE),
+}
+
+
+def _solve_cbc(problem, time_limit, gap, threads, warm_start, verbose):
+    adapter_options = dict(msg=verbose, timeLimit=time_limit, gapRel=gap, threads=threads, warmStart=warm_start)
+    handle, log_path = tempfile.mkstemp(prefix="clusterkit-cbc-", suffix=".log")
+    os.close(handle)
+    try:
+        adapter = pulp.PULP_CBC_CMD(logPath=log_path, **adapter_options)
+        if not adapter.available():
+            raise SolverError(f"CBC is not installed; available: {', '.join(available_solvers()) or 'none'}")
+        try:
+            problem.solve(adapter)
+        except pulp.PulpSolverError as error:
+            raise SolverError(f"CBC failed: {error}") from None
+        with open(log_path, encoding="utf-8", errors="replace") as stream:
+            text = stream.read()
+    finally:
+        os.unlink(log_path)
+    result = _CBC_PATTERNS["result"].search(text)
+    detail = result.group(1).strip() if result else pulp.LpStatus[problem.status]
+    objective = pulp.value(problem.objective) if problem.sol_status in (1, 2) else None
+    if objective is not None:
+        objective = float(objective)
+    bound = None
+    found = _CBC_PATTERNS["bound"].search(text)
+    if found:
+        try:
+            bound = float(found.group(1))
+        except ValueError:
+            bound = None
+        if bound is not None and problem.objective is not None and problem.objective.constant:
+            bound += float(problem.objective.constant)
+    is_mip = any(var.cat == pulp.LpInteger for var in problem.variables())
+    if problem.status == pulp.LpStatusInfeasible or "infeasible" in detail.lower():
+        return INFEASIBLE, None, None, detail
+    if problem.sol_status == pulp.LpSolutionOptimal and (not is_mip or "optimal solution found" in detail.lower()):
+        return OPTIMAL, objective, bound if bound is not None else objective, detail
+    if objective is not None and problem.sol_status in (1, 2):
+        return FEASIBLE, objective, bound, detail
+    return NO_SOLUTION, None, bound, detail
