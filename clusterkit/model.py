@@ -20,7 +20,7 @@ Nothing mutates a graph once built: every ``with_*`` method and every builder re
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any
@@ -96,6 +96,11 @@ class Practice:
         if not isinstance(self.attributes, MappingProxyType):
             object.__setattr__(self, "attributes", MappingProxyType(dict(self.attributes)))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A mappingproxy cannot be pickled: rebuild from a plain dict (process pools, Dask, deepcopy).
+        values = tuple(dict(self.attributes) if f.name == "attributes" else getattr(self, f.name) for f in fields(self))
+        return (type(self), values)
+
     def node_attributes(self) -> dict[str, Any]:
         """The practice as a flat attribute dict (as stored on graph nodes)."""
         values = {
@@ -140,6 +145,11 @@ class Relation:
     resource: str | None = None
 
 
+def _restore_graph(practices: tuple[Practice, ...], layers: dict[str, nx.Graph], meta: dict[str, Any]) -> PracticeGraph:
+    """Unpickle a :class:`PracticeGraph` (see its ``__reduce__``)."""
+    return PracticeGraph(practices, MappingProxyType(layers), MappingProxyType(meta))
+
+
 def _frozen_layer(nodes: Sequence[str], edges: Iterable[tuple[str, str, dict[str, Any]]] = ()) -> nx.Graph:
     layer = nx.Graph()
     layer.add_nodes_from(nodes)
@@ -168,6 +178,10 @@ class PracticeGraph:
     practices: tuple[Practice, ...]
     layers: Mapping[str, nx.Graph]
     meta: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Mappingproxies (layers, meta, cached index) cannot be pickled: rebuild from plain dicts.
+        return (_restore_graph, (self.practices, dict(self.layers), dict(self.meta)))
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -259,14 +273,14 @@ class PracticeGraph:
         sub_icbs = {code.strip().upper() for code in sub_icb or () if code.strip()}
         if not icbs and not sub_icbs:
             return self
-        for option, wanted, attribute in (("--icb", icbs, "icb"), ("--sub-icb", sub_icbs, "sub_icb")):
+        for option, wanted, attribute, label in (("--icb", icbs, "icb", "ICB"), ("--sub-icb", sub_icbs, "sub_icb", "sub-ICB")):
             present = {(getattr(p, attribute) or "").upper() for p in self.practices} - {""}
             for code in sorted(wanted):
                 if code not in present:
                     examples = ", ".join(sorted(present)[:12]) or "none (the file has no such column)"
                     more = "" if len(present) <= 12 else f", ... ({len(present)} in all)"
                     raise InputError(
-                        f"{attribute.replace('_', '-')} code {code!r} selects no practice; codes in the input: "
+                        f"{label} code {code!r} selects no practice; codes in the input: "
                         f"{examples}{more}",
                         source=option,
                     )
@@ -280,7 +294,7 @@ class PracticeGraph:
                 f"no practice is in ICB {', '.join(sorted(icbs))} and sub-ICB {', '.join(sorted(sub_icbs))} at once",
                 source="--icb/--sub-icb",
             )
-        return self.subset(chosen)
+        return self.subset(chosen).with_meta(selection={"icb": sorted(icbs), "sub_icb": sorted(sub_icbs)})
 
     # ------------------------------------------------------------------ views
     @cached_property

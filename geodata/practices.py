@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -95,10 +96,18 @@ def _read_vector(file: Path, source: str, layer: str | None) -> Table:
     from pyogrio.errors import DataSourceError
 
     try:
-        frame = pyogrio.read_dataframe(file, layer=layer)
+        with warnings.catch_warnings(record=True) as caught:  # GDAL's warnings go to the log, not stderr
+            warnings.simplefilter("always")
+            frame = pyogrio.read_dataframe(file, layer=layer)
     except (DataSourceError, ValueError, OSError) as error:
-        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise InputError(f"cannot be read as GeoJSON/GeoPackage ({first_line})", source=source) from None
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        if "not recognized as being in a supported file format" in reason:
+            reason = "its content is not in a recognised format"
+        else:  # GDAL chains its messages with ';': the last one is the cause
+            reason = reason.rstrip("; ").rsplit(";", 1)[-1].strip()[:120]
+        raise InputError(f"cannot be read as GeoJSON/GeoPackage ({reason})", source=source) from None
+    for warning in caught:
+        log.debug("%s: %s", source, warning.message)
     if len(frame) == 0:
         raise InputError("has no features", source=source)
     if frame.crs is not None and frame.crs.to_epsg() != 4326:
@@ -133,7 +142,9 @@ def _practices_from_table(table: Table, explicit: Mapping[str, str | None], fund
     by_lower = {name.lower() for name in table.header}
     has_latlon = any(n in by_lower for n in PRACTICE_COLUMNS["lat"]) or bool(explicit.get("lat"))
     required = ["code", "list_size"] + (["lat", "lon"] if has_latlon or not _has_xy(by_lower, explicit) else ["x", "y"])
-    columns = resolve_columns(table, PRACTICE_COLUMNS, required, explicit)
+    options = {field: f"--{field.replace('_', '-')}-col" for field in ("code", "list_size", "lat", "lon", "sub_icb",
+                                                                        "icb", "group")}
+    columns = resolve_columns(table, PRACTICE_COLUMNS, required, explicit, hints=options)
     use_xy = "lat" not in columns
     if use_xy:
         columns.pop("lat", None)
@@ -178,6 +189,7 @@ def _practices_from_table(table: Table, explicit: Mapping[str, str | None], fund
             attributes[name] = (float(text.replace(",", "")) if text else math.nan) if name in numeric_extra else text
         records.append({
             "row": row,
+            "cells": cells,
             "code": code,
             "name": cells.get(columns.get("name", ""), ""),
             "a": a,
@@ -202,13 +214,19 @@ def _practices_from_table(table: Table, explicit: Mapping[str, str | None], fund
     practices = []
     for k, record in enumerate(records):
         if not in_uk(float(lat[k]), float(lon[k])):
-            where = columns["x"] if use_xy else columns["lat"]
             min_lat, max_lat, min_lon, max_lon = UK_BOUNDS
+            lat_off = not min_lat <= float(lat[k]) <= max_lat
+            if use_xy:
+                where = columns["y"] if lat_off else columns["x"]
+            else:
+                where = columns["lat"] if lat_off else columns["lon"]
+            hint = "; are latitude and longitude swapped?" if not use_xy and in_uk(float(lon[k]), float(lat[k])) else ""
             raise table.error(
                 f"practice {record['code']} lies outside the UK (lat {lat[k]:.5f}, lon {lon[k]:.5f}; expected lat "
-                f"{min_lat}..{max_lat}, lon {min_lon}..{max_lon}); are latitude and longitude swapped?",
+                f"{min_lat}..{max_lat}, lon {min_lon}..{max_lon}){hint}",
                 row=record["row"],
                 column=where,
+                value=record["cells"].get(where, ""),
             )
         practices.append(
             Practice(

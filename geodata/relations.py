@@ -30,6 +30,12 @@ def _known_code(table: Table, row: int, column: str, text: str, graph: PracticeG
     if not code:
         raise table.error("practice code is empty", row=row, column=column)
     if code not in graph.index:
+        selection = graph.meta.get("selection")
+        if selection:
+            chosen = " ".join([f"--icb {c}" for c in selection.get("icb", ())] +
+                              [f"--sub-icb {c}" for c in selection.get("sub_icb", ())])
+            raise table.error(f"names a practice that is not among the selected practices ({chosen})", row=row,
+                              column=column, value=text)
         raise table.error("names a practice that is not in the practices file", row=row, column=column, value=text)
     return code
 

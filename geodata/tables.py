@@ -90,7 +90,9 @@ def read_table(path: str | Path, encoding: str = "utf-8", what: str = "records")
     for signature, kind in _BINARY_SIGNATURES.items():
         if raw.startswith(signature):
             raise InputError(f"is {kind}, not a text table; export it as CSV", source=source)
-    if b"\x00" in raw[:65536]:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) and encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        encoding = "utf-16"  # Excel's "Unicode text": its byte-order mark says so
+    elif b"\x00" in raw[:65536] and not encoding.lower().replace("_", "-").startswith(("utf-16", "utf16", "utf-32", "utf32")):
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise InputError("contains binary data (NUL bytes), not text; is this really a CSV file?", source=source, row=line)
     codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
@@ -155,12 +157,13 @@ def resolve_columns(
     aliases: Mapping[str, Sequence[str]],
     required: Sequence[str],
     explicit: Mapping[str, str | None] | None = None,
+    hints: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Map each field to a column of ``table``.
 
     ``explicit`` (from options such as ``--code-col``) wins; otherwise the first alias present
-    (case-insensitive). Raises :class:`InputError` naming the missing required field and the columns
-    the file has.
+    (case-insensitive). Raises :class:`InputError` naming the missing required field, the columns
+    the file has and, from ``hints``, how to name another column (e.g. ``{"code": "--code-col"}``).
     """
     by_lower = {name.lower(): name for name in table.header}
     found: dict[str, str] = {}
@@ -169,7 +172,9 @@ def resolve_columns(
         if chosen:
             if chosen.lower() not in by_lower:
                 raise table.error(
-                    f"has no column '{chosen}' (given for {field}); columns are: {', '.join(table.header)}", row=1
+                    f"has no column '{chosen}' (given {'with ' + hints[field] if hints and field in hints else 'for ' + field})"
+                    f"; columns are: {', '.join(table.header)}",
+                    row=1,
                 )
             found[field] = by_lower[chosen.lower()]
             continue
@@ -180,8 +185,9 @@ def resolve_columns(
     for field in required:
         if field not in found:
             expected = " or ".join(f"'{name}'" for name in aliases[field])
+            hint = f" (or name yours with {hints[field]})" if hints and field in hints else ""
             raise table.error(
-                f"missing required column {expected} for {field}; columns are: {', '.join(table.header)}", row=1
+                f"missing required column {expected} for {field}{hint}; columns are: {', '.join(table.header)}", row=1
             )
     return found
 

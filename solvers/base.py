@@ -213,7 +213,8 @@ def _solve_highs(problem, time_limit, gap, threads, warm_start, verbose):
 _CBC_PATTERNS = {
     "result": re.compile(r"^Result - (.+)$", re.MULTILINE),
     "objective": re.compile(r"^Objective value:\s+(\S+)", re.MULTILINE),
-    "bound": re.compile(r"^Lower bound:\s+(\S+)", re.MULTILINE),
+    # CBC prints "Lower bound:" when minimising and "Upper bound:" when maximising (in the problem's own sense).
+    "bound": re.compile(r"^(?:Lower|Upper) bound:\s+(\S+)", re.MULTILINE),
 }
 
 
@@ -244,6 +245,8 @@ def _solve_cbc(problem, time_limit, gap, threads, warm_start, verbose):
         try:
             bound = float(found.group(1))
         except ValueError:
+            bound = None
+        if bound is not None and not abs(bound) < 1e30:  # CBC's "infinity": no bound yet
             bound = None
         if bound is not None and problem.objective is not None and problem.objective.constant:
             bound += float(problem.objective.constant)

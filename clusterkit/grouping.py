@@ -1,0 +1,310 @@
+"""Grouping practices into networks by a seeded heuristic: region growing plus local search with restarts.
+
+:func:`group_heuristic` splits the study area into independent pieces (areas under ``within``, and
+parts of the adjacency graph that cannot touch), turns each into arrays (:class:`~clusterkit.search.AreaProblem`)
+and solves them side by side on a process pool. Unwilling practices are left out and listed; a practice
+larger than its band's upper bound stands alone and is flagged.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+import networkx as nx
+import numpy as np
+from scipy.spatial import cKDTree
+
+from clusterkit.diagnosis import check_feasible
+from clusterkit.errors import InputError
+from clusterkit.graphs import delaunay_edges
+from clusterkit.model import PracticeGraph
+from clusterkit.pieces import split_areas, too_large
+from clusterkit.problem import UNGROUPED, Grouping, GroupingProblem
+from clusterkit.search import AreaProblem, AreaSolution, solve_area
+
+__all__ = ["group_heuristic", "area_problems"]
+
+log = logging.getLogger(__name__)
+
+#: Below this many practices in all, areas are solved in this process (a pool costs more than it saves).
+PARALLEL_MIN_PRACTICES = 300
+
+
+def area_problems(graph: PracticeGraph, problem: GroupingProblem) -> tuple[list[AreaProblem], list[str]]:
+    """The :class:`AreaProblem` of every independent piece, and notes for the user."""
+    pieces, notes = split_areas(graph, problem)
+    relation_scale = _shared_staff_scale(graph)
+    current = dict(problem.current) if problem.current is not None else {p.code: p.group for p in graph.practices
+                                                                         if p.group}
+    current_ids = {label: k for k, label in enumerate(sorted(set(current.values())))}
+    result = []
+    for name, codes in pieces:
+        result.append(_area_problem(graph, problem, name, codes, relation_scale, current, current_ids, notes))
+    return result, notes
+
+
+def _shared_staff_scale(graph: PracticeGraph) -> float:
+    weights = [w for _, _, w in graph.layer("shared_staff").edges(data="weight", default=1.0)]
+    return max(weights) if weights else 1.0
+
+
+def _area_problem(graph, problem, name, codes, relation_scale, current, current_ids, notes) -> AreaProblem:
+    index = {code: k for k, code in enumerate(codes)}
+    practices = [graph.practice(code) for code in codes]
+    n = len(codes)
+    xy = np.array([(p.x, p.y) for p in practices], dtype=float)
+    sizes = np.array([p.list_size for p in practices], dtype=float)
+    # must-link units
+    links = nx.Graph()
+    links.add_nodes_from(range(n))
+    for a, b in graph.layer("must_link").edges():
+        if a in index and b in index:
+            links.add_edge(index[a], index[b])
+    units = tuple(sorted(tuple(sorted(c)) for c in nx.connected_components(links)))
+    unit_of = np.empty(n, dtype=np.int64)
+    for u, members in enumerate(units):
+        unit_of[list(members)] = u
+    # neighbours between units
+    pairs: set[tuple[int, int]] = set()
+    adjacency = graph.layer("adjacency").subgraph(codes)
+    edges = [(index[a], index[b]) for a, b in adjacency.edges()]
+    if problem.contiguity and n > 1 and not nx.is_connected(adjacency):
+        edges = sorted(delaunay_edges(xy))  # re-triangulated (see split_areas)
+    if not problem.contiguity and n > 1:
+        _, near = cKDTree(xy).query(xy, k=min(n, 9))
+        edges += [(i, int(j)) for i in range(n) for j in np.atleast_1d(near[i]) if int(j) != i]
+    for i, j in edges:
+        a, b = int(unit_of[i]), int(unit_of[j])
+        if a != b:
+            pairs.add((min(a, b), max(a, b)))
+    neighbours: list[set[int]] = [set() for _ in units]
+    for a, b in pairs:
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    # bands and areas
+    area_codes = sorted({p.sub_icb or "" for p in practices})
+    area_id = {code: k for k, code in enumerate(area_codes)}
+    lower = np.array([problem.band_of(p.sub_icb, p.icb).lower for p in practices], dtype=float)
+    upper = np.array([problem.band_of(p.sub_icb, p.icb).upper for p in practices], dtype=float)
+    band_area = np.array([area_id[p.sub_icb or ""] for p in practices], dtype=np.int64)
+    cannot: list[list[int]] = [[] for _ in range(n)]
+    for a, b in graph.layer("cannot_link").edges():
+        if a in index and b in index:
+            cannot[index[a]].append(index[b])
+            cannot[index[b]].append(index[a])
+    # relations between units
+    relation: list[dict[int, float]] = [dict() for _ in units]
+    relation_total = 0.0
+    for layer, scale in (("alignment", 1.0), ("shared_staff", relation_scale)):
+        for a, b, weight in graph.layer(layer).edges(data="weight", default=1.0):
+            if a in index and b in index:
+                value = float(weight) / scale
+                relation_total += value
+                ua, ub = int(unit_of[index[a]]), int(unit_of[index[b]])
+                if ua != ub:
+                    relation[ua][ub] = relation[ua].get(ub, 0.0) + value
+                    relation[ub][ua] = relation[ub].get(ua, 0.0) + value
+    # objective weights
+    if problem.objective == "distance":
+        distance_weight, relation_weight, scale = 1.0, 0.0, 1.0
+    else:
+        relation_weight = 1.0 if problem.objective == "alignment" else problem.weight
+        distance_weight = 1e-3 if problem.objective == "alignment" else 1.0 - problem.weight
+        scale = _distance_scale(xy, sizes, lower, upper)
+    if relation_weight and relation_total == 0:
+        notes.append(f"area {name or 'all'}: no alignment or shared-staff relations; grouped by distance only")
+        relation_weight, distance_weight = 0.0, 1.0
+    hubs = []
+    hub_practice = {}
+    for code in problem.centres:
+        if code in index:
+            unit = int(unit_of[index[code]])
+            if unit in hub_practice:
+                raise InputError(f"hub practices {code} and {codes[hub_practice[unit]]} are must-linked; "
+                                 "two hubs cannot centre one group", source="--centres")
+            hubs.append(unit)
+            hub_practice[unit] = index[code]
+    current_array = np.array([current_ids.get(current.get(code, ""), -1) for code in codes], dtype=np.int64)
+    return AreaProblem(
+        name=name,
+        codes=tuple(codes),
+        sizes=sizes,
+        xy=xy,
+        units=units,
+        unit_neighbours=tuple(tuple(sorted(s)) for s in neighbours),
+        lower=lower,
+        upper=upper,
+        band_area=band_area,
+        cannot=tuple(tuple(c) for c in cannot),
+        relation=tuple(relation),
+        relation_total=relation_total,
+        current=current_array,
+        hubs=tuple(sorted(hubs)),
+        hub_practice=hub_practice,
+        count=problem.count,
+        distance_weight=distance_weight,
+        relation_weight=relation_weight,
+        distance_scale=scale,
+        soft_penalty=problem.penalty,
+        cross_penalty=problem.cross_penalty,
+        move_penalty=problem.move_penalty,
+        soft=problem.soft,
+        contiguity=problem.contiguity,
+        max_diameter_km=problem.max_diameter_km,
+    )
+
+
+def _distance_scale(xy: np.ndarray, sizes: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
+    """A typical group radius (km): weighted mean distance to the ``m/2``-th nearest practice, where
+    ``m`` is the number of practices of a mid-band group. Makes distance and alignment comparable."""
+    n = len(xy)
+    if n < 2:
+        return 1.0
+    per_group = max(2, int(round(n * float(np.median((lower + upper) / 2.0)) / max(sizes.sum(), 1.0))))
+    k = min(n - 1, max(1, per_group // 2))
+    distance, _ = cKDTree(xy).query(xy, k=k + 1)
+    radius = np.atleast_2d(distance)[:, -1] / 1000.0
+    value = float(np.average(radius, weights=np.maximum(sizes, 1.0)))
+    return value if value > 0 else 1.0
+
+
+def _run(job: tuple[AreaProblem, int, int]) -> AreaSolution:
+    problem, seed, restarts = job
+    return solve_area(problem, seed, restarts)
+
+
+def group_heuristic(
+    graph: PracticeGraph,
+    problem: GroupingProblem | None = None,
+    *,
+    seed: int = 0,
+    restarts: int = 8,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Grouping:
+    """Group practices by region growing and local search; deterministic for a ``seed``.
+
+    Parameters
+    ----------
+    graph : PracticeGraph
+        Practices with an adjacency layer (see :meth:`PracticeGraph.with_adjacency`).
+    problem : GroupingProblem, optional
+        Rules and objective (default: hard 30,000-50,000 band, contiguity, distance).
+    seed : int
+        Seed of the random choices (seeds of regions, order of moves).
+    restarts : int
+        Region-growing starts per area; the best result is kept.
+    workers : int, optional
+        Processes (default: the machine's cores). Results do not depend on it.
+    progress : callable, optional
+        Called with ``(areas done, areas)``.
+
+    Returns
+    -------
+    Grouping
+        ``FEASIBLE`` when every hard rule holds (a heuristic never claims ``OPTIMAL``); ``NO_SOLUTION``
+        when it found no grouping meeting them (``notes`` say where). ``bound`` and ``gap`` are None.
+
+    Raises
+    ------
+    InfeasibleError
+        When the rules cannot be met, with the reason in the user's terms.
+
+    Examples
+    --------
+    >>> from clusterkit.synthetic import synthetic_county
+    >>> graph = synthetic_county(seed=1).with_adjacency()
+    >>> grouping = group_heuristic(graph, seed=0, workers=1)
+    >>> grouping.status
+    'FEASIBLE'
+    """
+    started = time.perf_counter()
+    problem = problem or GroupingProblem()
+    if len(graph.layer("adjacency").edges()) == 0 and len(graph) > 1 and problem.contiguity:
+        graph = graph.with_adjacency("delaunay", within=None if problem.within == "none" else problem.within)
+    check_feasible(graph, problem)
+    areas, notes = area_problems(graph, problem)
+    base = np.random.default_rng(seed).integers(0, 2**31 - 1, size=max(1, len(areas)))
+    jobs = [(area, int(base[k]), restarts) for k, area in enumerate(areas)]
+    workers = workers or os.cpu_count() or 1
+    solutions: list[AreaSolution] = []
+    if workers > 1 and len(jobs) > 1 and len(graph) >= PARALLEL_MIN_PRACTICES:
+        order = sorted(range(len(jobs)), key=lambda k: -len(jobs[k][0].codes))
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=get_context("fork")) as pool:
+            done = dict(zip(order, pool.map(_run, [jobs[k] for k in order])))
+            for k in range(len(jobs)):
+                solutions.append(done[k])
+                if progress:
+                    progress(k + 1, len(jobs))
+    else:
+        for k, job in enumerate(jobs):
+            solutions.append(_run(job))
+            if progress:
+                progress(k + 1, len(jobs))
+    return _assemble(graph, problem, areas, solutions, notes, seed, started, restarts)
+
+
+def _assemble(graph, problem, areas: Sequence[AreaProblem], solutions: Sequence[AreaSolution], notes, seed, started,
+              restarts) -> Grouping:
+    labels: dict[str, str] = {}
+    centres: dict[str, str] = {}
+    unwilling = tuple(p.code for p in graph.practices if not p.willing)
+    flagged = tuple(p.code for p in graph.practices if p.willing and too_large(p, problem))
+    for code in unwilling:
+        labels[code] = UNGROUPED
+    number = 0
+    total_cost = 0.0
+    total_population = 0.0
+    feasible = True
+    for area, solution in zip(areas, solutions):
+        total_cost += solution.cost * area.population
+        total_population += area.population
+        if solution.violation > 1e-9:
+            feasible = False
+            notes.append(f"area {area.name or 'all'}: no grouping found that meets every hard rule "
+                         f"(violation {solution.violation:.3g}); try --soft or --method exact")
+        members: dict[int, list[int]] = {}
+        for unit, group in enumerate(solution.unit_group):
+            members.setdefault(int(group), []).extend(area.units[unit])
+        ordered = sorted(members.values(), key=lambda m: min(area.codes[i] for i in m))
+        for practices in ordered:
+            number += 1
+            label = f"G{number:03d}"
+            index = np.array(sorted(practices))
+            for i in index:
+                labels[area.codes[i]] = label
+            hub = next((area.codes[i] for i in index if area.codes[i] in problem.centres), None)
+            if hub is None:
+                xy = area.xy[index]
+                distance = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+                hub = area.codes[int(index[int(np.argmin(area.sizes[index] @ distance))])]
+            centres[label] = hub
+    for code in flagged:
+        number += 1
+        label = f"G{number:03d}"
+        labels[code] = label
+        centres[label] = code
+        notes.append(f"practice {code} ({graph.practice(code).list_size:,} patients) exceeds the band's upper bound "
+                     "and stands alone")
+    objective = total_cost / total_population if total_population else 0.0
+    return Grouping(
+        labels=labels,
+        status="FEASIBLE" if feasible else "NO_SOLUTION",
+        objective=objective,
+        bound=None,
+        gap=None,
+        seconds=time.perf_counter() - started,
+        method="heuristic",
+        solver="clusterkit",
+        seed=seed,
+        centres=centres,
+        flagged=flagged,
+        unwilling=unwilling,
+        notes=tuple(notes),
+        params={**problem.to_dict(), "restarts": restarts, "areas": len(areas)},
+    )
