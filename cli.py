@@ -232,6 +232,121 @@ def demo(out_dir: Path, overwrite: bool, seed: int) -> None:
     click.echo(f"wrote {', '.join(sorted(p.name for p in folder.iterdir()))} to {folder}")
 
 
+@main.command(context_settings=CONTEXT)
+@practice_inputs
+@click.option("--groups", required=True, metavar="FILE|current",
+              help="Networks: a practice_code,group file, or 'current' (alias 'pcn') for the practices' current "
+                   "group column (pcn_code).")
+@click.option("--specialties", required=True, type=click.Path(path_type=Path), metavar="FILE",
+              help="specialty,rate_per_1000 (£ per 1,000 patients a year) or specialty,budget (£ per network); "
+                   "an optional network column overrides one network.")
+@click.option("--risk-cap", type=float, default=1.0, show_default=True,
+              help="A holder's budget is at most this multiple of its turnover.")
+@click.option("--max-per-practice", type=int, default=1, show_default=True,
+              help="Holdings a practice may take part in (a consortium uses one of each member's).")
+@click.option("--min-list-size", type=int, default=3000, show_default=True,
+              help="Practices with fewer patients never hold alone (they may join a consortium).")
+@click.option("--max-consortium-size", type=int, default=3, show_default=True,
+              help="Largest automatic consortium of adjacent practices (1: none).")
+@click.option("--schedule", default="0.1,0.5,1.0", show_default=True,
+              help="The holder's share of savings and overspend in years 1, 2, ... (each 0-1).")
+@click.option("--variance", type=float, default=0.1, show_default=True,
+              help="Spend variance as a share of the budget (0.1 = ±10%).")
+@click.option("--loss-threshold", type=float, default=0.05, show_default=True,
+              help="Flag holders whose worst yearly loss exceeds this share of their turnover.")
+@click.option("--preferences", type=click.Path(path_type=Path), metavar="FILE",
+              help="practice_code,specialty,score: preferences or capabilities (higher preferred).")
+@click.option("--consortia", type=click.Path(path_type=Path), metavar="FILE",
+              help="consortium,practice_code: named consortia, one row per member.")
+@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
+@click.option("--time-limit", type=float, default=60.0, show_default=True,
+              help="Seconds per solver stage of each network.")
+@click.option("--gap", type=float, help="Relative gap at which a solver stage may stop.")
+@click.option("--workers", type=int, default=1, show_default=True, help="Processes solving networks in parallel.")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder for the outputs.")
+@click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder.")
+@reports_errors
+def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: int, min_list_size: int,
+            max_consortium_size: int, schedule: str, variance: float, loss_threshold: float,
+            preferences: Path | None, consortia: Path | None, solver: str, time_limit: float, gap: float | None,
+            workers: int, out_dir: Path, overwrite: bool, **options: Any) -> None:
+    """Give each specialty budget of each network one holder, with bounded risk.
+
+    In every network each specialty goes to one practice, or to a consortium of adjacent practices when
+    no single practice can hold it within --risk-cap x turnover. Minimises the largest budget/turnover
+    ratio, then maximises preferences, then spreads holdings over as many practices as possible.
+    Writes assignments.csv, exposure.csv (gain/loss by year under --schedule and --variance),
+    holders.geojson and summary.json. Exits 3 when some network cannot be served (outputs are still
+    written for the others; the reasons are printed and in summary.json).
+
+    \b
+    Examples:
+      clusterkit budgets examples/seeds_practices.csv --groups examples/seeds_groups.csv \\
+          --specialties examples/seeds_specialties.csv --out out/seeds
+      clusterkit budgets ../shared/data/nhs/gp_practices_england.csv --groups current \\
+          --specialties examples/england_specialties.csv --max-per-practice 2 --out out/england
+    """
+    from clusterkit.budget_results import budget_summary, exposure_table
+    from clusterkit.budgets import BudgetProblem, parse_schedule
+    from clusterkit.errors import InfeasibleError
+    from geodata import prepare_out_dir
+    from geodata.budgets import (inputs_digest, read_consortia, read_networks, read_preferences, read_specialties,
+                                 write_budget_outputs)
+    from solvers.budgets import assign_budgets
+
+    shares = parse_schedule(schedule)
+    encoding = options["encoding"]
+    sources = [options["practices"], groups, specialties, preferences, consortia]
+    graph = load_inputs(options)
+    labels = read_networks(groups, graph, encoding=encoding)
+    rules = read_specialties(specialties, networks=set(labels.values()), encoding=encoding)
+    problem = BudgetProblem(
+        rules, risk_cap=risk_cap, max_per_practice=max_per_practice, min_list_size=min_list_size,
+        max_consortium_size=max_consortium_size,
+        preferences=read_preferences(preferences, graph, rules, encoding) if preferences else (),
+        consortia=read_consortia(consortia, graph, labels, encoding) if consortia else (),
+        schedule=shares, variance=variance, loss_threshold=loss_threshold,
+    )
+    folder = prepare_out_dir(out_dir, overwrite)
+    networks = len(set(labels.values()))
+    with click.progressbar(length=networks, label="networks", file=sys.stderr,
+                           hidden=networks < 50 or not sys.stderr.isatty()) as bar:
+        assignment = assign_budgets(graph, labels, problem, solver=solver, time_limit=time_limit, gap=gap,
+                                    workers=workers, progress=bar.update)
+    exposures = exposure_table(graph, assignment.holdings, shares, variance, loss_threshold)
+    summary = {"clusterkit_version": __version__, "command": "budgets", "inputs_sha256": inputs_digest(sources),
+               **budget_summary(assignment, exposures, schedule=shares, variance=variance,
+                                loss_threshold=loss_threshold)}
+    write_budget_outputs(folder, graph, assignment, exposures, summary, schedule=shares, variance=variance,
+                         loss_threshold=loss_threshold)
+    counts = ", ".join(f"{count} {status.lower()}" for status, count in assignment.status_counts.items() if count)
+    largest = f"{assignment.objective:.3f}" if assignment.objective is not None else "none"
+    click.echo(f"networks:      {len(assignment.networks):,} ({counts})")
+    click.echo(f"holdings:      {len(assignment.holdings):,}; largest budget/turnover ratio {largest}; "
+               f"{len(summary['exposure']['flagged_holders']):,} holder(s) flagged (worst loss > "
+               f"{loss_threshold:g} of turnover)")
+    if assignment.ungrouped:
+        click.echo(f"not in a network: {len(assignment.ungrouped)} ({_codes(assignment.ungrouped)})")
+    for note in summary["notes"][:10]:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"wrote assignments.csv, exposure.csv, holders.geojson, summary.json to {folder}")
+    if assignment.unsolved and not assignment.infeasible:
+        for result in assignment.unsolved[:10]:
+            click.echo(f"clusterkit: {result.reasons[0]}", err=True)
+        click.echo(f"clusterkit: error: {len(assignment.unsolved)} network(s) unsolved within the time limit", err=True)
+        click.get_current_context().exit(1)
+    if len(assignment.infeasible) == 1 and len(assignment.networks) == 1:
+        raise InfeasibleError(assignment.infeasible[0].reasons[0])
+    if assignment.infeasible:
+        failed = assignment.infeasible + assignment.unsolved
+        for result in failed[:10]:
+            click.echo(f"clusterkit: {result.reasons[0]}", err=True)
+        shown = "the first 10 reasons" if len(failed) > 10 else "reasons"
+        raise InfeasibleError(f"{len(assignment.infeasible)} of {len(assignment.networks)} networks cannot be served; "
+                              f"{shown} above, all in summary.json",
+                              [reason for result in assignment.infeasible for reason in result.reasons])
+
+
 def run() -> None:
     """Entry point that never shows a traceback for a usage error."""
     main(prog_name="clusterkit")

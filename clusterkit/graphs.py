@@ -60,6 +60,9 @@ def delaunay_edges(xy: np.ndarray) -> set[tuple[int, int]]:
             for simplex in triangulation.simplices:
                 a, b, c = sorted(int(v) for v in simplex)
                 location_edges.update({(a, b), (a, c), (b, c)})
+            for point, _, vertex in triangulation.coplanar:  # too close to a vertex for Qhull: treat as co-located
+                members[int(vertex)].extend(members[int(point)])
+                members[int(point)] = []
         except QhullError:  # all points on one line
             centred = unique - unique.mean(axis=0)
             direction = np.linalg.svd(centred, full_matrices=False)[2][0]

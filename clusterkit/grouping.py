@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from multiprocessing import get_context
 
 import networkx as nx
@@ -20,14 +21,14 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from clusterkit.diagnosis import check_feasible
-from clusterkit.errors import InputError
+from clusterkit.errors import ClusterkitError, InputError
 from clusterkit.graphs import delaunay_edges
 from clusterkit.model import PracticeGraph
 from clusterkit.pieces import split_areas, too_large
 from clusterkit.problem import UNGROUPED, Grouping, GroupingProblem
 from clusterkit.search import AreaProblem, AreaSolution, solve_area
 
-__all__ = ["group_heuristic", "area_problems"]
+__all__ = ["group_heuristic", "area_problems", "adjacency_for"]
 
 log = logging.getLogger(__name__)
 
@@ -173,9 +174,56 @@ def _distance_scale(xy: np.ndarray, sizes: np.ndarray, lower: np.ndarray, upper:
     return value if value > 0 else 1.0
 
 
-def _run(job: tuple[AreaProblem, int, int]) -> AreaSolution:
-    problem, seed, restarts = job
-    return solve_area(problem, seed, restarts)
+def adjacency_for(graph: PracticeGraph, problem: GroupingProblem) -> PracticeGraph:
+    """The graph with an adjacency built inside each area of ``problem.within`` (when it is not already).
+
+    A triangulation of the whole selection, restricted to one area, can leave parts of that area
+    unconnected although the area is one piece on the map; triangulating each area anew avoids that.
+    """
+    built = dict(graph.meta.get("adjacency") or {})
+    if len(graph) < 2 or not problem.contiguity:
+        return graph
+    if not built and graph.layer("adjacency").number_of_edges() == 0:
+        return graph.with_adjacency("delaunay", within=None if problem.within == "none" else problem.within)
+    if problem.within != "none" and built.get("within", "none") != problem.within:
+        return graph.with_adjacency(built.get("method", "delaunay"), within=problem.within,
+                                    max_edge_km=built.get("max_edge_km"),
+                                    **({"k": built["k"]} if built.get("k") else {}),
+                                    **({"radius_km": built["radius_km"]} if built.get("radius_km") else {}))
+    return graph
+
+
+#: Pieces with more practices than this, spanning several sub-ICBs, start from a grouping made
+#: inside each sub-ICB, then moves across the boundaries polish it (one run instead of restarts).
+LARGE_PIECE = 250
+
+
+def _run(job: tuple[AreaProblem, int, int, np.ndarray | None]) -> AreaSolution:
+    problem, seed, restarts, initial = job
+    return solve_area(problem, seed, restarts, initial)
+
+
+def _initial_from_sub_icbs(graph: PracticeGraph, problem: GroupingProblem, area: AreaProblem, seed: int,
+                           restarts: int, workers: int) -> np.ndarray | None:
+    """A starting grouping of a large piece: each sub-ICB grouped on its own (soft band), as units."""
+    sub_icbs = {graph.practice(code).sub_icb for code in area.codes}
+    if len(area.codes) <= LARGE_PIECE or len(sub_icbs) < 2:
+        return None
+    inner = replace(problem, within="sub_icb", soft=True, penalty=max(problem.penalty, 10.0), count=None)
+    try:
+        # keep this piece's adjacency (restricted to each sub-ICB), so that every starting group is
+        # connected on the graph the polish runs on
+        piece = graph.subset(area.codes)
+        piece = piece.with_meta(adjacency={**dict(piece.meta.get("adjacency") or {}), "within": "sub_icb"})
+        start = group_heuristic(piece, inner, seed=seed, restarts=restarts, workers=workers)
+    except ClusterkitError:
+        return None
+    labels = sorted(set(start.labels.values()) - {UNGROUPED})
+    number = {label: k for k, label in enumerate(labels)}
+    unit_group = np.empty(len(area.units), dtype=np.int64)
+    for unit, members in enumerate(area.units):
+        unit_group[unit] = number[start.labels[area.codes[members[0]]]]
+    return unit_group
 
 
 def group_heuristic(
@@ -225,13 +273,17 @@ def group_heuristic(
     """
     started = time.perf_counter()
     problem = problem or GroupingProblem()
-    if len(graph.layer("adjacency").edges()) == 0 and len(graph) > 1 and problem.contiguity:
-        graph = graph.with_adjacency("delaunay", within=None if problem.within == "none" else problem.within)
+    graph = adjacency_for(graph, problem)
     check_feasible(graph, problem)
     areas, notes = area_problems(graph, problem)
     base = np.random.default_rng(seed).integers(0, 2**31 - 1, size=max(1, len(areas)))
-    jobs = [(area, int(base[k]), restarts) for k, area in enumerate(areas)]
     workers = workers or os.cpu_count() or 1
+    jobs = []
+    for k, area in enumerate(areas):
+        initial = None
+        if problem.within == "none" and not problem.centres:
+            initial = _initial_from_sub_icbs(graph, problem, area, int(base[k]), restarts, workers)
+        jobs.append((area, int(base[k]), 1 if initial is not None else restarts, initial))
     solutions: list[AreaSolution] = []
     if workers > 1 and len(jobs) > 1 and len(graph) >= PARALLEL_MIN_PRACTICES:
         order = sorted(range(len(jobs)), key=lambda k: -len(jobs[k][0].codes))

@@ -111,11 +111,28 @@ class AreaSolution:
     seed: int
 
 
+def distance_matrix(xy: np.ndarray) -> np.ndarray:
+    """Dense straight-line distances in km (float32 above 2,000 points to bound memory)."""
+    dtype = np.float64 if len(xy) <= 2000 else np.float32
+    result = np.empty((len(xy), len(xy)), dtype=dtype)
+    for start in range(0, len(xy), 1024):
+        block = xy[start:start + 1024]
+        result[start:start + 1024] = np.sqrt(((block[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)) / 1000.0
+    return result
+
+
 class _State:
     """Mutable search state of one restart."""
 
-    def __init__(self, problem: AreaProblem, unit_group: np.ndarray) -> None:
+    def __init__(self, problem: AreaProblem, unit_group: np.ndarray, distance: np.ndarray | None = None) -> None:
         self.problem = problem
+        self.distance = distance if distance is not None else distance_matrix(problem.xy)
+        self.has_hubs = bool(problem.hub_practice)
+        self.has_cannot = any(problem.cannot)
+        self.uniform_band = (problem.cross_penalty == 0 and len(problem.lower) > 0
+                             and problem.lower.min() == problem.lower.max() and problem.upper.min() == problem.upper.max())
+        self.lower = float(problem.lower[0]) if len(problem.lower) else 0.0
+        self.upper = float(problem.upper[0]) if len(problem.upper) else 0.0
         self.unit_group = unit_group
         self.unit_sizes = np.array([problem.sizes[list(u)].sum() for u in problem.units])
         self.members: dict[int, set[int]] = {}
@@ -128,41 +145,40 @@ class _State:
         """``(violation, cost)`` of a group made of ``units`` (relation weight excluded)."""
         p = self.problem
         practices = [i for u in units for i in p.units[u]]
-        index = np.fromiter(practices, dtype=np.int64, count=len(practices))
+        index = np.array(practices, dtype=np.int64)
         sizes = p.sizes[index]
         population = float(sizes.sum())
-        xy = p.xy[index]
-        hub = next((p.hub_practice[u] for u in units if u in p.hub_practice), None)
-        if len(index) == 1:
-            distance_total, diameter = 0.0, 0.0
+        diameter = 0.0
+        if len(practices) == 1:
+            distance_total = 0.0
         else:
-            dx = xy[:, 0][:, None] - xy[:, 0][None, :]
-            dy = xy[:, 1][:, None] - xy[:, 1][None, :]
-            distance = np.sqrt(dx * dx + dy * dy) / 1000.0
+            distance = self.distance[index[:, None], index]
             totals = sizes @ distance
-            if hub is not None:
+            if self.has_hubs and (hub := next((p.hub_practice[u] for u in units if u in p.hub_practice), None)) is not None:
                 distance_total = float(totals[practices.index(hub)])
             else:
                 distance_total = float(totals.min())
-            diameter = float(distance.max()) if p.max_diameter_km is not None else 0.0
-        areas = p.band_area[index]
-        if len(index) > 1 and areas.min() != areas.max():
-            by_area = np.bincount(areas, weights=sizes)
-            main = int(np.argmax(by_area))
-            minority = population - float(by_area[main])
+            if p.max_diameter_km is not None:
+                diameter = float(distance.max())
+        minority = 0.0
+        if self.uniform_band:
+            lower, upper = self.lower, self.upper
         else:
-            main, minority = int(areas[0]), 0.0
-        position = practices[int(np.argmax(areas == main))]
-        lower, upper = float(p.lower[position]), float(p.upper[position])
+            areas = p.band_area[index]
+            main = int(areas[0])
+            if len(index) > 1 and areas.min() != areas.max():
+                by_area = np.bincount(areas, weights=sizes)
+                main = int(np.argmax(by_area))
+                minority = population - float(by_area[main])
+            position = practices[int(np.argmax(areas == main))]
+            lower, upper = float(p.lower[position]), float(p.upper[position])
         outside = max(0.0, lower - population, population - upper)
         violation = 0.0
         if p.max_diameter_km is not None and diameter > p.max_diameter_km:
             violation += diameter - p.max_diameter_km
-        cannot_pairs = 0
-        if any(p.cannot[i] for i in practices):
+        if self.has_cannot and any(p.cannot[i] for i in practices):
             inside = set(practices)
-            cannot_pairs = sum(1 for i in practices for j in p.cannot[i] if j in inside) // 2
-        violation += 10.0 * cannot_pairs
+            violation += 10.0 * (sum(1 for i in practices for j in p.cannot[i] if j in inside) // 2)
         cost = p.distance_weight * distance_total / p.distance_scale + p.cross_penalty * minority
         if p.soft:
             cost += p.soft_penalty * outside
@@ -521,16 +537,22 @@ def group_counts(p: AreaProblem) -> list[int]:
     return options[:3]
 
 
-def solve_area(problem: AreaProblem, seed: int, restarts: int = 8) -> AreaSolution:
-    """Best of ``restarts`` runs of region growing + local search on one area (deterministic per seed)."""
+def solve_area(problem: AreaProblem, seed: int, restarts: int = 8, initial: np.ndarray | None = None) -> AreaSolution:
+    """Best of ``restarts`` runs of region growing + local search on one area (deterministic per seed).
+
+    With ``initial`` (a group per unit), the first run starts from it instead of region growing.
+    """
     rng = np.random.default_rng(seed)
     if len(problem.units) == 1:
         return AreaSolution(problem.name, np.zeros(1, np.int64), *_single_score(problem), 1, 1, seed)
     counts = group_counts(problem)
+    distance = distance_matrix(problem.xy)
     best: tuple[tuple[float, float], np.ndarray] | None = None
-    for attempt in range(max(restarts, len(counts))):
+    runs = restarts if initial is not None else max(restarts, len(counts))
+    for attempt in range(runs):
         count = counts[attempt % len(counts)]
-        state = _State(problem, _grow(problem, count, rng))
+        start = initial.copy() if initial is not None and attempt == 0 else _grow(problem, count, rng)
+        state = _State(problem, start, distance)
         _local_search(state, rng)
         score = state.totals()
         if best is None or score[0] < best[0][0] - 1e-9 or (abs(score[0] - best[0][0]) <= 1e-9 and score[1] < best[0][1] - 1e-12):
@@ -539,7 +561,7 @@ def solve_area(problem: AreaProblem, seed: int, restarts: int = 8) -> AreaSoluti
     (violation, cost), unit_group = best
     _, unit_group = np.unique(unit_group, return_inverse=True)
     return AreaSolution(problem.name, unit_group.astype(np.int64), violation, cost, int(unit_group.max()) + 1,
-                        max(restarts, len(counts)), seed)
+                        runs, seed)
 
 
 def _single_score(problem: AreaProblem) -> tuple[float, float]:

@@ -36,6 +36,16 @@ __all__ = [
 COORDINATE_DECIMALS = 6
 
 
+def _process_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: Read once: the permissions a plainly created file gets (mkstemp's files are owner-only, 0600).
+_FILE_MODE = 0o666 & ~_process_umask()
+
+
 @contextmanager
 def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success rename it over ``path``, on error remove it."""
@@ -48,6 +58,7 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, _FILE_MODE)
         os.replace(temporary, target)
     except BaseException:
         try:

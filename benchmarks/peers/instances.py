@@ -1,0 +1,77 @@
+"""The benchmark instances: areas of the real NHS practice file, each with its own Delaunay adjacency."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from clusterkit.model import PracticeGraph
+from clusterkit.problem import Band
+
+__all__ = ["BAND", "INSTANCES", "Instance", "default_data_path", "load_instance"]
+
+#: The population band of every instance (NHS England's notional network size).
+BAND = Band(30_000, 50_000)
+
+#: Environment variable naming the practices CSV (``gp_practices_england.csv``).
+DATA_VARIABLE = "CLUSTERKIT_NHS_DATA"
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An area of the practice file.
+
+    Parameters
+    ----------
+    name : str
+        Short name used on the command line and in the table.
+    icb, sub_icb : tuple of str
+        Area filters (empty: all of England).
+    description : str
+        What the area is, for the report.
+    """
+
+    name: str
+    icb: tuple[str, ...]
+    sub_icb: tuple[str, ...]
+    description: str
+
+
+INSTANCES: dict[str, Instance] = {
+    "00T": Instance("00T", ("QOP",), ("00T",), "sub-ICB 00T of ICB QOP (Greater Manchester)"),
+    "QOP": Instance("QOP", ("QOP",), (), "ICB QOP (Greater Manchester)"),
+    "england": Instance("england", (), (), "all of England"),
+}
+
+
+def default_data_path() -> Path:
+    """The practices CSV: ``$CLUSTERKIT_NHS_DATA`` or ``../shared/data/nhs/gp_practices_england.csv``
+    beside the repository."""
+    from_environment = os.environ.get(DATA_VARIABLE)
+    if from_environment:
+        return Path(from_environment)
+    repository = Path(__file__).resolve().parents[2]
+    return repository.parent / "shared" / "data" / "nhs" / "gp_practices_england.csv"
+
+
+def load_instance(name: str, data: str | Path | None = None) -> PracticeGraph:
+    """Load an instance with its Delaunay adjacency over the instance's practices.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`INSTANCES`.
+    data : path, optional
+        The practices CSV (default :func:`default_data_path`).
+
+    Raises
+    ------
+    KeyError
+        For an unknown instance name.
+    """
+    from geodata import load_study_area
+
+    instance = INSTANCES[name]
+    path = Path(data) if data is not None else default_data_path()
+    return load_study_area(path, icb=list(instance.icb), sub_icb=list(instance.sub_icb))

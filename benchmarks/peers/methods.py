@@ -1,0 +1,390 @@
+"""Every grouping method of the benchmark as a function ``(graph, settings) -> MethodResult``.
+
+Each function imports its own library inside its body, so that loading this module loads no peer:
+k-means-constrained brings OR-Tools, whose bundled HiGHS clashes with ``highspy``, and every method
+runs in its own interpreter (see ``run_one.py``). Times are wall seconds of the method's own work
+(building the peer's input structures included, reading the practice file excluded).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from time import perf_counter
+from typing import Any
+
+import numpy as np
+
+from clusterkit.model import PracticeGraph
+from clusterkit.problem import Band
+
+__all__ = ["METHODS", "PRELOAD", "MethodResult", "Settings", "UnavailableError"]
+
+
+class UnavailableError(RuntimeError):
+    """The method's library (or the clusterkit function) cannot be imported here."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a method needs beyond the graph.
+
+    Parameters
+    ----------
+    band : Band
+        Population band of a group.
+    seed : int
+        Seed of every random choice.
+    budget_seconds : float
+        Wall time of an anytime method (the GerryChain chain).
+    exact_time_limit : float
+        Time limit of the exact solver per area.
+    workers : int
+        Processes of the clusterkit heuristic.
+    data : str or None
+        The practices CSV (for the PCN boundary note).
+    """
+
+    band: Band
+    seed: int = 0
+    budget_seconds: float = 10.0
+    exact_time_limit: float = 60.0
+    workers: int = 2
+    data: str | None = None
+
+
+@dataclass
+class MethodResult:
+    """What a method returns: labels (practice code -> group) and what it knows of their quality."""
+
+    labels: dict[str, str]
+    seconds: float
+    status: str | None = None
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "labels": self.labels,
+            "seconds": self.seconds,
+            "status": self.status,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+            "notes": self.notes,
+        }
+
+
+def _midpoint(band: Band) -> float:
+    return (band.lower + band.upper) / 2.0
+
+
+def _group_count(graph: PracticeGraph, band: Band) -> int:
+    """Number of groups a user of a fixed-k method picks: population / band midpoint, rounded."""
+    return max(1, round(graph.population / _midpoint(band)))
+
+
+def _coordinates_km(graph: PracticeGraph) -> np.ndarray:
+    return graph.xy / 1000.0
+
+
+def _weights(graph: PracticeGraph) -> Any:
+    """A libpysal ``W`` from the adjacency layer, ids = positions in code order."""
+    try:
+        from libpysal.weights import W
+    except ImportError as error:
+        raise UnavailableError(f"libpysal not importable ({error})") from None
+    index = graph.index
+    adjacency = graph.layer("adjacency")
+    neighbours = {index[code]: sorted(index[other] for other in adjacency.neighbors(code)) for code in graph.codes}
+    return W(neighbours, silence_warnings=True)
+
+
+# --------------------------------------------------------------------------- clusterkit
+def clusterkit_heuristic(graph: PracticeGraph, settings: Settings) -> MethodResult:
+    """``clusterkit.grouping.group_heuristic`` with the default problem (band only, contiguity on)."""
+    try:
+        from clusterkit.grouping import group_heuristic
+        from clusterkit.problem import GroupingProblem
+    except ImportError as error:
+        raise UnavailableError(f"clusterkit.grouping not importable ({error})") from None
+    start = perf_counter()
+    grouping = group_heuristic(graph, GroupingProblem(band=settings.band), seed=settings.seed,
+                               workers=settings.workers)
+    seconds = perf_counter() - start
+    notes = list(grouping.notes)
+    if grouping.flagged and not any(grouping.flagged[0] in note for note in notes):
+        notes.append(f"{len(grouping.flagged)} practice(s) above {settings.band.upper:,} stand alone: "
+                     f"{', '.join(grouping.flagged[:10])}")
+    return MethodResult(dict(grouping.labels), seconds, grouping.status, grouping.objective, grouping.bound,
+                        grouping.gap, notes)
+
+
+def clusterkit_exact(graph: PracticeGraph, settings: Settings) -> MethodResult:
+    """``solvers.grouping.solve_grouping_exact`` (HiGHS), one solve per sub-ICB when the instance spans several.
+
+    The per-area objectives and bounds are population-weighted means, so they combine into the
+    instance's by weighting with each area's population; the combined bound is a bound for groupings
+    that stay inside sub-ICBs only.
+    """
+    try:
+        from clusterkit.problem import GroupingProblem
+        from solvers.grouping import solve_grouping_exact
+    except ImportError as error:
+        raise UnavailableError(f"solvers.grouping not importable ({error})") from None
+    problem = GroupingProblem(band=settings.band)
+    areas = graph.areas("sub_icb")
+    start = perf_counter()
+    if len(areas) == 1:
+        grouping = solve_grouping_exact(graph, problem, time_limit=settings.exact_time_limit, solver="highs",
+                                        seed=settings.seed)
+        return MethodResult(dict(grouping.labels), perf_counter() - start, grouping.status, grouping.objective,
+                            grouping.bound, grouping.gap, list(grouping.notes))
+    labels: dict[str, str] = {}
+    statuses: list[str] = []
+    objective_sum = bound_sum = 0.0
+    objective_known = bound_known = True
+    notes = [f"solved per sub-ICB ({len(areas)} areas, {settings.exact_time_limit:g} s each); the bound holds "
+             f"for groupings inside sub-ICBs"]
+    for area, codes in areas.items():
+        part = graph.subset(codes)
+        grouping = solve_grouping_exact(part, problem, time_limit=settings.exact_time_limit, solver="highs",
+                                        seed=settings.seed)
+        statuses.append(grouping.status)
+        labels.update({code: f"{area}-{label}" for code, label in grouping.labels.items() if label})
+        population = part.population
+        if grouping.objective is None:
+            objective_known = False
+        else:
+            objective_sum += grouping.objective * population
+        if grouping.bound is None:
+            bound_known = False
+        else:
+            bound_sum += grouping.bound * population
+        gap = "n/a" if grouping.gap is None else f"{grouping.gap:.1%}"
+        notes.append(f"{area}: {grouping.status}, gap {gap}")
+    seconds = perf_counter() - start
+    total = graph.population
+    objective = objective_sum / total if objective_known else None
+    bound = bound_sum / total if bound_known else None
+    gap = (objective - bound) / objective if objective and bound is not None else None
+    status = "OPTIMAL" if all(s == "OPTIMAL" for s in statuses) else (
+        "FEASIBLE" if all(s in ("OPTIMAL", "FEASIBLE") for s in statuses) else "/".join(sorted(set(statuses))))
+    return MethodResult(labels, seconds, status, objective, bound, gap, notes)
+
+
+def pmedian_bound(graph: PracticeGraph, settings: Settings) -> MethodResult:
+    """``solvers.grouping.pmedian_lower_bound``: the band-constrained p-median without contiguity."""
+    try:
+        from clusterkit.problem import GroupingProblem
+        from solvers.grouping import pmedian_lower_bound
+    except ImportError as error:
+        raise UnavailableError(f"solvers.grouping.pmedian_lower_bound not importable ({error})") from None
+    start = perf_counter()
+    value = pmedian_lower_bound(graph, GroupingProblem(band=settings.band), time_limit=settings.exact_time_limit,
+                                solver="highs")
+    seconds = perf_counter() - start
+    bound = value if isinstance(value, (int, float)) else getattr(value, "bound", None)
+    labels = dict(getattr(value, "labels", {}) or {})
+    status = getattr(value, "status", None)
+    return MethodResult(labels, seconds, status, getattr(value, "objective", None), bound, getattr(value, "gap", None),
+                        ["band-constrained p-median without contiguity: a lower bound for every contiguous grouping"])
+
+
+# --------------------------------------------------------------------------- today's PCNs
+def current_pcns(graph: PracticeGraph, settings: Settings) -> MethodResult:
+    """Today's PCNs (``pcn_code``); practices without a PCN are left out and counted in the notes."""
+    start = perf_counter()
+    labels = {p.code: p.group for p in graph.practices if p.group}
+    seconds = perf_counter() - start
+    notes = []
+    missing = [p.code for p in graph.practices if not p.group]
+    if missing:
+        notes.append(f"{len(missing)} practice(s) in no PCN excluded: {', '.join(missing[:10])}")
+    if settings.data:
+        from geodata import read_practices
+
+        everyone = read_practices(settings.data)
+        inside = set(graph.codes)
+        pcns = set(labels.values())
+        cut = sorted({p.group for p in everyone.practices if p.group in pcns and p.code not in inside})
+        if cut:
+            notes.append(f"{len(cut)} PCN(s) extend beyond the instance and are counted with their members inside "
+                         f"only: {', '.join(cut[:10])}")
+    notes.append("list sizes are of Apr 2025, PCN membership of Aug 2026 (see the data README)")
+    return MethodResult(labels, seconds, "FEASIBLE", None, None, None, notes)
+
+
+# --------------------------------------------------------------------------- PySAL spopt
+def spopt_maxp(graph: PracticeGraph, settings: Settings) -> MethodResult:
+    """``spopt.region.MaxPHeuristic``: a 30,000 floor on ``list_size``, dissimilarity on BNG km.
+
+    Uses ``max_iterations_construction=999`` (the default of spopt's ``maxp`` function; the class
+    defaults to 99) and spopt's default 10 annealing rounds, ``top_n=2``. spopt draws from the global
+    NumPy generator, which is seeded here.
+    """
+    try:
+        import pandas as pd
+        from spopt.region import MaxPHeuristic
+    except ImportError as error:
+        raise UnavailableError(f"spopt not importable ({error})") from None
+    np.random.seed(settings.seed)
+    random.seed(settings.seed)
+    start = perf_counter()
+    xy = _coordinates_km(graph)
+    frame = pd.DataFrame({"x_km": xy[:, 0], "y_km": xy[:, 1], "list_size": graph.list_sizes})
+    model = MaxPHeuristic(frame, _weights(graph), ["x_km", "y_km"], "list_size", settings.band.lower, top_n=2,
+                          max_iterations_construction=999)
+    model.solve()
+    seconds = perf_counter() - start
+    labels = {code: f"r{int(label)}" for code, label in zip(graph.codes, model.labels_)}
+    return MethodResult(labels, seconds, None, None, None, None,
+                        [f"floor {settings.band.lower:,} patients, no ceiling (MaxP has none); p = {model.p}"])
+
+
+def spopt_region_kmeans(graph: PracticeGraph, settings: Settings) -> MethodResult:
+    """``spopt.region.RegionKMeansHeuristic`` on BNG km, ``n_clusters = round(population / midpoint)``."""
+    try:
+        from spopt.region import RegionKMeansHeuristic
+    except ImportError as error:
+        raise UnavailableError(f"spopt not importable ({error})") from None
+    np.random.seed(settings.seed)
+    count = _group_count(graph, settings.band)
+    start = perf_counter()
+    model = RegionKMeansHeuristic(_coordinates_km(graph), count, _weights(graph), seed=settings.seed)
+    model.solve()
+    seconds = perf_counter() - start
+    labels = {code: f"r{int(label)}" for code, label in zip(graph.codes, model.labels_)}
+    return MethodResult(labels, seconds, None, None, None, None,
+                        [f"n_clusters = {count} (population / {_midpoint(settings.band):,.0f}); no band"])
+
+
+# --------------------------------------------------------------------------- k-means-constrained
+def kmeans_constrained(graph: PracticeGraph, settings: Settings) -> MethodResult:
+    """``KMeansConstrained`` on BNG km with size bounds in practice *counts*.
+
+    ``size_min = ceil(lower / mean list size)`` and ``size_max = floor(upper / mean list size)``:
+    the library bounds how many points a cluster has, not how many patients, which is the point of
+    the comparison. ``n_clusters = round(population / midpoint)``; other parameters at their defaults.
+    """
+    try:
+        from k_means_constrained import KMeansConstrained
+    except ImportError as error:
+        raise UnavailableError(f"k-means-constrained not importable ({error})") from None
+    count = _group_count(graph, settings.band)
+    mean = graph.population / len(graph)
+    size_min = max(1, math.ceil(settings.band.lower / mean))
+    size_max = max(size_min, math.floor(settings.band.upper / mean))
+    notes = []
+    if count * size_min > len(graph) or count * size_max < len(graph):
+        size_min, size_max = min(size_min, len(graph) // count), max(size_max, math.ceil(len(graph) / count))
+        notes.append("count bounds widened to be feasible")
+    start = perf_counter()
+    model = KMeansConstrained(n_clusters=count, size_min=size_min, size_max=size_max, random_state=settings.seed)
+    assigned = model.fit_predict(_coordinates_km(graph))
+    seconds = perf_counter() - start
+    labels = {code: f"k{int(label)}" for code, label in zip(graph.codes, assigned)}
+    notes.insert(0, f"n_clusters = {count}; {size_min}-{size_max} practices per cluster "
+                    f"(mean list size {mean:,.0f})")
+    return MethodResult(labels, seconds, None, None, None, None, notes)
+
+
+# --------------------------------------------------------------------------- GerryChain
+def gerrychain_recom(graph: PracticeGraph, settings: Settings) -> MethodResult:
+    """A GerryChain ReCom chain for ``settings.budget_seconds``; returns the best plan visited.
+
+    The ideal part is the band's midpoint and ``epsilon`` half the band's width over it (30-50k:
+    40,000 +/- 25%), the initial plan comes from ``recursive_tree_part``, every proposal is accepted
+    (contiguity checked), and the plan with the lowest population-weighted km among those visited
+    is kept (the final state's value goes in the notes). Practices above the band's upper bound can
+    sit in no balanced part: they stand alone, as in clusterkit, and the chain runs on the rest.
+    """
+    try:
+        import networkx as nx
+        from gerrychain import Graph, MarkovChain, Partition
+        from gerrychain.accept import always_accept
+        from gerrychain.constraints import contiguous
+        from gerrychain.partition import recursive_tree_part
+        from gerrychain.proposals import recom
+    except ImportError as error:
+        raise UnavailableError(f"gerrychain not importable ({error})") from None
+    from functools import partial
+
+    from clusterkit.metrics import best_centre
+
+    band = settings.band
+    target = _midpoint(band)
+    epsilon = (band.upper - band.lower) / (band.upper + band.lower)
+    rng = random.Random(settings.seed)
+    start = perf_counter()
+    alone = [p.code for p in graph.practices if p.list_size > band.upper]
+    network = nx.Graph()
+    network.add_nodes_from((p.code, {"list_size": int(p.list_size)}) for p in graph.practices if p.code not in alone)
+    network.add_edges_from((a, b) for a, b in sorted(graph.layer("adjacency").edges()) if a in network and b in network)
+    if not nx.is_connected(network):
+        raise RuntimeError("the adjacency without the practices above the band is disconnected")
+    population = sum(size for _, size in network.nodes(data="list_size"))
+    count = max(1, round(population / target))
+    chain_graph = Graph.from_networkx(network)
+    initial = recursive_tree_part(chain_graph, range(count), target, "list_size", epsilon, rng=rng)
+    state = Partition(chain_graph, initial)
+    initial_seconds = perf_counter() - start
+    names = {node: state.graph.node_data(node).get("__networkx_node__", node) for node in state.graph.node_indices}
+    index = graph.index
+    position = {node: index[name] for node, name in names.items()}
+    xy, sizes = graph.xy, graph.list_sizes.astype(float)
+
+    def cost(members: frozenset) -> float:
+        rows = np.array(sorted(position[node] for node in members))
+        return best_centre(xy[rows], sizes[rows])[1]
+
+    costs = {part: cost(members) for part, members in state.parts.items()}
+    total = sum(costs.values())
+    best_total, best_assignment = total, dict(state.assignment.items())
+    proposal = partial(recom, pop_col="list_size", pop_target=target, epsilon=epsilon, rng=rng)
+    chain = MarkovChain(proposal, [contiguous], always_accept, state, total_steps=10**12, rng=rng)
+    deadline = perf_counter() + settings.budget_seconds
+    steps = 0
+    for state in chain:
+        if state.parent is not None and state.flips:
+            changed = set(state.flips.values()) | {state.parent.assignment[node] for node in state.flips}
+            for part in changed:
+                new = cost(state.parts[part]) if state.parts.get(part) else 0.0
+                total += new - costs.get(part, 0.0)
+                costs[part] = new
+            if total < best_total - 1e-9:
+                best_total, best_assignment = total, dict(state.assignment.items())
+        steps += 1
+        if perf_counter() >= deadline:
+            break
+    seconds = perf_counter() - start
+    labels = {names[node]: f"d{part}" for node, part in best_assignment.items()}
+    labels.update({code: f"alone-{code}" for code in alone})
+    final = total / population
+    notes = [f"{count} parts of {target:,.0f} +/- {epsilon:.0%}; initial plan {initial_seconds:.1f} s, then "
+             f"{steps:,} ReCom steps in {settings.budget_seconds:.1f} s; best visited plan kept "
+             f"(final state {final:.3f} km over the chained practices)"]
+    if alone:
+        notes.append(f"{len(alone)} practice(s) above {band.upper:,} stand alone: {', '.join(alone[:10])}")
+    return MethodResult(labels, seconds, None, best_total / population, None, None, notes)
+
+
+#: Method name -> function, in the order of the table.
+METHODS: Mapping[str, Callable[[PracticeGraph, Settings], MethodResult]] = {
+    "clusterkit-heuristic": clusterkit_heuristic,
+    "clusterkit-exact": clusterkit_exact,
+    "pmedian-bound": pmedian_bound,
+    "pcn": current_pcns,
+    "spopt-maxp": spopt_maxp,
+    "spopt-regionkmeans": spopt_region_kmeans,
+    "kmeans-constrained": kmeans_constrained,
+    "gerrychain-recom": gerrychain_recom,
+}
+
+#: Modules a method must import before anything else in its process (OR-Tools before any HiGHS).
+PRELOAD: Mapping[str, tuple[str, ...]] = {"kmeans-constrained": ("k_means_constrained",)}

@@ -1,0 +1,233 @@
+"""Writers: RFC 7946 practices.geojson, CSV tables, JSON, atomic writes and the output folder."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import stat
+from decimal import Decimal
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clusterkit.errors import InputError
+from clusterkit.model import PracticeGraph, Relation
+from geodata import (
+    atomic_write,
+    prepare_out_dir,
+    read_grouping,
+    read_practices,
+    read_relations,
+    write_csv,
+    write_groups_csv,
+    write_json,
+    write_practices_csv,
+    write_practices_geojson,
+    write_relations_csv,
+    write_text,
+)
+
+
+def _strict_json(text: str):
+    """Parse JSON refusing NaN/Infinity (which RFC 8259 forbids) and keeping numbers as written."""
+
+    def refuse(name: str):
+        raise ValueError(f"invalid JSON constant {name}")
+
+    return json.loads(text, parse_constant=refuse, parse_float=Decimal, parse_int=Decimal)
+
+
+def _decimals(number: Decimal) -> int:
+    exponent = number.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+# ---------------------------------------------------------------------------------------------- GeoJSON
+@pytest.fixture
+def labelled(tiny_graph: PracticeGraph, tmp_path: Path) -> tuple[PracticeGraph, dict[str, str], Path]:
+    network = {"A1": "N1", "B2": "N1", "C3": "N2", "D4": "N3"}  # E5 unwilling: no network
+    path = write_practices_geojson(tmp_path / "practices.geojson", tiny_graph, {"network": network})
+    return tiny_graph, network, path
+
+
+def test_practices_geojson_is_rfc7946(labelled) -> None:
+    graph, _, path = labelled
+    document = _strict_json(path.read_text(encoding="utf-8"))
+    assert document["type"] == "FeatureCollection"
+    assert "crs" not in document
+    assert len(document["features"]) == len(graph)
+    for feature, practice in zip(document["features"], graph.practices):
+        assert feature["type"] == "Feature"
+        assert feature["geometry"]["type"] == "Point"
+        lon, lat = feature["geometry"]["coordinates"]  # RFC 7946: longitude first
+        assert (float(lon), float(lat)) == pytest.approx((practice.lon, practice.lat), abs=5e-7)
+        assert _decimals(lon) <= 6 and _decimals(lat) <= 6
+        assert feature["properties"]["practice_code"] == practice.code
+
+
+def test_practices_geojson_reads_back_with_every_row_and_attribute(labelled) -> None:
+    graph, network, path = labelled
+    frame = gpd.read_file(path, engine="pyogrio")
+    assert frame.crs.to_epsg() == 4326
+    assert frame["practice_code"].tolist() == list(graph.codes)
+    assert frame["practice_name"].tolist() == [p.name for p in graph.practices]
+    assert frame["list_size"].tolist() == [p.list_size for p in graph.practices]
+    assert frame["turnover"].tolist() == [p.turnover for p in graph.practices]
+    assert frame["sub_icb"].tolist() == [p.sub_icb for p in graph.practices]
+    assert frame["icb"].tolist() == [p.icb for p in graph.practices]
+    assert frame["willing"].tolist() == [p.willing for p in graph.practices]
+    assert frame["current_group"].tolist()[:4] == ["P1", "P1", "P2", "P3"] and pd.isna(frame["current_group"][4])
+    assert frame["network"].tolist()[:4] == [network[c] for c in graph.codes[:4]] and pd.isna(frame["network"][4])
+    assert frame["philosophy"].tolist() == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4])
+    assert frame["note"].tolist() == ["n0", "n1", "n2", "n3", "n4"]
+    assert frame.geometry.x.tolist() == pytest.approx([p.lon for p in graph.practices], abs=5e-7)
+    assert frame.geometry.y.tolist() == pytest.approx([p.lat for p in graph.practices], abs=5e-7)
+
+
+def test_geojson_reads_back_as_practices(labelled) -> None:
+    graph, _, path = labelled
+    again = read_practices(path, columns={"sub_icb": "sub_icb", "icb": "icb", "group": "current_group"})
+    assert again.codes == graph.codes
+    assert [p.list_size for p in again.practices] == [p.list_size for p in graph.practices]
+    assert [p.group for p in again.practices] == [p.group for p in graph.practices]
+    assert [p.willing for p in again.practices] == [p.willing for p in graph.practices]
+
+
+def test_nan_attributes_become_null(tiny_graph: PracticeGraph, tmp_path: Path) -> None:
+    path = write_practices_geojson(tmp_path / "p.geojson", tiny_graph,
+                                   {"score": {"A1": float("nan"), "B2": np.float64(2.5), "C3": float("inf")}})
+    properties = [f["properties"] for f in _strict_json(path.read_text())["features"]]
+    assert [p["score"] for p in properties] == [None, Decimal("2.5"), None, None, None]
+
+
+# ---------------------------------------------------------------------------------------------- CSV, JSON
+def test_practices_csv_round_trip(tiny_graph: PracticeGraph, tmp_path: Path) -> None:
+    path = write_practices_csv(tmp_path / "practices.csv", tiny_graph)
+    header = path.read_text().splitlines()[0]
+    assert header == ("practice_code,practice_name,lat,lon,list_size,turnover,pcn_code,sub_icb_code,icb_code,"
+                      "willing,note,philosophy")
+    again = read_practices(path)
+    assert again.practices == tiny_graph.practices
+    assert [dict(p.attributes) for p in again.practices] == [dict(p.attributes) for p in tiny_graph.practices]
+
+
+def test_relations_csv_round_trip(tiny_graph: PracticeGraph, tmp_path: Path) -> None:
+    relations = (
+        Relation("A1", "B2", "alignment", 0.35),
+        Relation("A1", "B2", "shared_staff", 1.5, "district_nurse"),
+        Relation("A1", "C3", "must_link"),
+        Relation("D4", "E5", "cannot_link"),
+    )
+    path = write_relations_csv(tmp_path / "relations.csv", relations)
+    assert path.read_text().splitlines() == [
+        "a,b,kind,value", "A1,B2,alignment,0.35", "A1,B2,shared_staff:district_nurse,1.5", "A1,C3,must_link,",
+        "D4,E5,cannot_link,",
+    ]
+    assert read_relations(path, tiny_graph) == relations
+
+
+def test_groups_csv_sorted_and_read_back(tiny_graph: PracticeGraph, tmp_path: Path) -> None:
+    labels = {"C3": "N2", "A1": "N1", "B2": "N1"}
+    path = write_groups_csv(tmp_path / "groups.csv", labels)
+    assert path.read_text() == "practice_code,group\nA1,N1\nB2,N1\nC3,N2\n"
+    assert read_grouping(path, tiny_graph) == labels
+
+
+def test_csv_empty_cells_and_quoting(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "t.csv", ["a", "b"], [[None, float("nan")], ["x,y", 'say "hi"']])
+    assert path.read_text() == 'a,b\n,\n"x,y","say ""hi"""\n'
+
+
+def test_json_is_strict_and_plain(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "summary.json", {"gap": float("nan"), "n": np.int64(3), "ok": np.bool_(True),
+                                                  "pairs": (1.5, float("-inf")), 7: "seven"})
+    assert _strict_json(path.read_text()) == {"gap": None, "n": 3, "ok": True, "pairs": [Decimal("1.5"), None],
+                                              "7": "seven"}
+
+
+# ---------------------------------------------------------------------------------------------- atomic writes
+def test_failed_write_keeps_the_previous_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    target = write_text(tmp_path / "report.md", "old report\n")
+    with pytest.raises(RuntimeError, match="boom"):
+        with atomic_write(target) as stream:
+            stream.write("half a new rep")
+            raise RuntimeError("boom")
+    assert target.read_text() == "old report\n"
+    assert os.listdir(tmp_path) == ["report.md"]
+
+
+def test_interrupted_write_of_a_new_file_leaves_nothing(tmp_path: Path) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_write(tmp_path / "new.geojson") as stream:
+            stream.write("{")
+            raise KeyboardInterrupt
+    assert os.listdir(tmp_path) == []
+
+
+def test_failing_serialisation_keeps_the_previous_file(tmp_path: Path) -> None:
+    target = write_json(tmp_path / "summary.json", {"version": 1})
+    with pytest.raises(TypeError):
+        write_json(target, {"not serialisable": object()})
+    assert json.loads(target.read_text()) == {"version": 1}
+    assert os.listdir(tmp_path) == ["summary.json"]
+
+
+def test_atomic_write_binary_and_permissions(tmp_path: Path) -> None:
+    with atomic_write(tmp_path / "map.png", "wb", encoding=None) as stream:
+        stream.write(b"\x89PNG")
+    target = tmp_path / "map.png"
+    assert target.read_bytes() == b"\x89PNG"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask  # as a plain open() would give, not 0600
+
+
+@settings(max_examples=60, deadline=None)
+@given(old=st.one_of(st.none(), st.text(max_size=200)), new=st.text(max_size=200), fail=st.booleans())
+def test_atomic_write_leaves_either_the_old_or_the_new_file(tmp_path_factory, old, new, fail) -> None:
+    folder = tmp_path_factory.mktemp("atomic")
+    target = folder / "out.txt"
+    if old is not None:
+        target.write_bytes(old.encode("utf-8", "surrogatepass"))
+    try:
+        with atomic_write(target) as stream:
+            stream.write(new)
+            if fail:
+                raise ValueError("fail")
+    except ValueError:
+        pass
+    names = os.listdir(folder)
+    if fail:
+        assert names == ([] if old is None else ["out.txt"])
+        if old is not None:
+            assert target.read_bytes().decode("utf-8", "surrogatepass") == old
+    else:
+        assert names == ["out.txt"]
+        assert target.read_bytes().decode("utf-8", "surrogatepass") == new
+
+
+# ---------------------------------------------------------------------------------------------- output folder
+def test_prepare_out_dir(tmp_path: Path) -> None:
+    fresh = prepare_out_dir(tmp_path / "a" / "b")
+    assert fresh.is_dir()
+    assert prepare_out_dir(fresh) == fresh  # empty: fine
+    (fresh / "old.csv").write_text("x")
+    with pytest.raises(InputError, match="output folder is not empty; pass --overwrite") as caught:
+        prepare_out_dir(fresh)
+    assert caught.value.source == str(fresh)
+    assert prepare_out_dir(fresh, overwrite=True) == fresh
+    assert (fresh / "old.csv").exists()
+    with pytest.raises(InputError, match="exists and is not a folder"):
+        prepare_out_dir(fresh / "old.csv", overwrite=True)
+
+
+def test_write_creates_missing_parent_folders(tmp_path: Path) -> None:
+    path = write_text(tmp_path / "deep" / "er" / "x.txt", "hi")
+    assert path.read_text() == "hi"
+    assert not math.isnan(path.stat().st_size)
