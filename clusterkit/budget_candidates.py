@@ -35,6 +35,7 @@ __all__ = [
     "build_instances",
     "network_instance",
     "explain_infeasible",
+    "restrict",
 ]
 
 log = logging.getLogger(__name__)
@@ -373,14 +374,37 @@ def _count_reasons(instance: NetworkInstance, prefix_only: bool) -> list[str]:
     return []
 
 
-def explain_infeasible(instance: NetworkInstance) -> str:
-    """Why no assignment of ``instance`` exists, in the user's terms (after a solver proved it)."""
+def restrict(instance: NetworkInstance, specialties: Iterable[str]) -> NetworkInstance:
+    """The same network with only some of its specialties (and their options)."""
+    keep = set(specialties)
+    return replace(instance, budgets=tuple(item for item in instance.budgets if item[0] in keep),
+                   options=tuple(option for option in instance.options if option.specialty in keep), reasons=())
+
+
+def explain_infeasible(instance: NetworkInstance, core: Sequence[str] | None = None) -> str:
+    """Why no assignment of ``instance`` exists, in the user's terms (after a solver proved it).
+
+    Parameters
+    ----------
+    instance : NetworkInstance
+    core : sequence of str, optional
+        A set of specialties proven to have no assignment on their own (ideally minimal); named in the
+        message when no counting argument explains the infeasibility.
+    """
     if instance.reasons:
         return instance.reasons[0]
     found = _count_reasons(instance, prefix_only=False)
     if found:
         return found[0]
     limit = instance.max_per_practice
+    each = f"at most {limit} holding{'s' if limit > 1 else ''} each"
+    if core:
+        budgets = dict(instance.budgets)
+        chosen = sorted(core, key=lambda name: (-budgets[name], name))
+        listed = _listing([f"{name} {format_money(budgets[name])}" for name in chosen])
+        members = sorted({code for o in instance.options if o.specialty in set(chosen) for code in o.holder.members})
+        return (f"network {instance.network}: no assignment gives {listed} a holder each: their possible holders "
+                f"({_listing(members, 6)}, {each}) overlap; allow more holdings per practice or name a consortium")
     return (f"network {instance.network}: no assignment gives each of its {len(instance.specialties)} specialties "
-            f"its own holder with every practice in at most {limit} holding{'s' if limit > 1 else ''} "
-            "(consortia overlap); name a consortium or allow more holdings per practice")
+            f"its own holder ({each}; the possible consortia overlap); allow more holdings per practice or name a "
+            "consortium")

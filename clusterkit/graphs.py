@@ -174,8 +174,10 @@ def build_adjacency(
         raise InputError(f"unknown area level {within!r} for adjacency; choose none, sub_icb or icb")
     if k < 1:
         raise InputError("k must be at least 1", value=k)
-    if radius_km <= 0 or (max_edge_km is not None and max_edge_km <= 0):
-        raise InputError("distances must be positive")
+    if not radius_km > 0:
+        raise InputError("the adjacency radius (radius_km) must be a positive number of km", value=radius_km)
+    if max_edge_km is not None and not max_edge_km > 0:
+        raise InputError("the longest adjacency edge (--max-edge-km) must be a positive number of km", value=max_edge_km)
     areas = {"": graph.codes} if within in (None, "none") else graph.areas(within)
     xy = graph.xy
     index = graph.index

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from clusterkit.errors import InputError
@@ -9,6 +10,8 @@ from clusterkit.model import PracticeGraph, Relation
 from geodata.tables import Table, parse_float, read_table, resolve_columns
 
 __all__ = ["read_relations", "read_grouping"]
+
+log = logging.getLogger(__name__)
 
 RELATION_COLUMNS = {
     "a": ("a", "practice_a", "code_a", "from"),
@@ -107,14 +110,22 @@ def read_relations(path: str | Path, graph: PracticeGraph, encoding: str = "utf-
 def read_grouping(path: str | Path, graph: PracticeGraph, encoding: str = "utf-8") -> dict[str, str]:
     """Read an existing grouping ``practice_code,group`` validated against ``graph``'s practices.
 
-    Practices absent from the file are simply ungrouped. Raises :class:`InputError` on an unknown or
-    repeated practice or an empty group label.
+    Practices absent from the file are simply ungrouped. When ``graph`` is an area selection
+    (:meth:`PracticeGraph.select`), rows of practices outside it are left out, so that a national
+    grouping (e.g. today's PCNs) can be checked against one ICB. Raises :class:`InputError` on an
+    unknown or repeated practice, an empty group label, or a file naming no selected practice.
     """
     table = read_table(path, encoding=encoding, what="grouping rows")
     columns = resolve_columns(table, GROUPING_COLUMNS, ("code", "group"))
+    selection = graph.meta.get("selection")
     labels: dict[str, str] = {}
     first_row: dict[str, int] = {}
+    outside = 0
     for row, cells in table:
+        text = cells[columns["code"]].strip().upper()
+        if selection and text and text not in graph.index:
+            outside += 1
+            continue
         code = _known_code(table, row, columns["code"], cells[columns["code"]], graph)
         if code in first_row:
             raise table.error(f"practice appears twice (first on row {first_row[code]})", row=row,
@@ -124,6 +135,9 @@ def read_grouping(path: str | Path, graph: PracticeGraph, encoding: str = "utf-8
         if not group:
             raise table.error("group is empty", row=row, column=columns["group"])
         labels[code] = group
+    if outside:
+        log.info("%s: left out %d row(s) of practices outside the selected area", path, outside)
     if not labels:
-        raise InputError("has no grouping rows", source=str(path))
+        detail = f"names none of the {len(graph)} selected practices" if outside else "has no grouping rows"
+        raise InputError(detail, source=str(path))
     return labels

@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 import pulp
 
 from clusterkit.budget_results import BudgetAssignment, Holding, NetworkResult, StageResult
-from clusterkit.budget_candidates import NetworkInstance, Option, build_instances, explain_infeasible
+from clusterkit.budget_candidates import NetworkInstance, Option, build_instances, explain_infeasible, restrict
 from clusterkit.budgets import BudgetProblem
 from clusterkit.errors import SolverError
 from clusterkit.model import PracticeGraph
 from solvers.base import FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, SOLVERS, SolveResult, available_solvers, solve
 
-__all__ = ["STAGES", "BudgetModel", "build_budget_model", "solve_network", "assign_budgets"]
+__all__ = ["STAGES", "BudgetModel", "build_budget_model", "infeasible_core", "solve_network", "assign_budgets"]
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +210,27 @@ def _holdings(instance: NetworkInstance, chosen: Sequence[int]) -> tuple[Holding
     return tuple(sorted(rows, key=lambda h: h.specialty.casefold()))
 
 
+def infeasible_core(
+    instance: NetworkInstance, *, solver: str = "highs", time_limit: float | None = None
+) -> tuple[str, ...]:
+    """A minimal set of specialties with no assignment, by a deletion filter over an infeasible network.
+
+    Specialties are dropped one at a time, smallest budget first, whenever the rest is still proven
+    infeasible (one stage-1 solve each). A trial the solver cannot settle keeps its specialty, so the
+    result (sorted by name) is always proven infeasible, and minimal when every trial was settled.
+    """
+    budgets = dict(instance.budgets)
+    core = list(instance.specialties)
+    for name in sorted(core, key=lambda item: (budgets[item], item)):
+        trial = [item for item in core if item != name]
+        if not trial:
+            continue
+        model = build_budget_model(restrict(instance, trial), "max_ratio")
+        if solve(model.problem, solver, time_limit=time_limit).status == INFEASIBLE:
+            core = trial
+    return tuple(core)
+
+
 def solve_network(
     instance: NetworkInstance,
     *,
@@ -233,8 +254,10 @@ def solve_network(
     result = solve(model.problem, solver, time_limit=time_limit, gap=gap)
     stages = [_stage("max_ratio", result)]
     if result.status == INFEASIBLE:
-        return NetworkResult(status=INFEASIBLE, holdings=(), stages=tuple(stages),
-                             reasons=(explain_infeasible(instance),), **common)
+        reason = explain_infeasible(instance)
+        if "overlap" in reason:  # no counting argument: name a minimal infeasible set of specialties
+            reason = explain_infeasible(instance, infeasible_core(instance, solver=solver, time_limit=time_limit))
+        return NetworkResult(status=INFEASIBLE, holdings=(), stages=tuple(stages), reasons=(reason,), **common)
     if not result.has_solution:
         reason = f"network {instance.network}: the solver found no assignment within the time limit"
         return NetworkResult(status=NO_SOLUTION, holdings=(), stages=tuple(stages), reasons=(reason,), **common)

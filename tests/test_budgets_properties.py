@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clusterkit.budgets import BudgetProblem, Specialty
+from clusterkit.graphs import delaunay_edges
 from solvers.budgets import assign_budgets
 from test_budgets import graph_of, practice
 
@@ -24,15 +25,14 @@ SETTINGS = settings(max_examples=30, deadline=None, derandomize=True)
 
 @st.composite
 def instances(draw, networks: int = 1):
-    count = draw(st.integers(2, 7))
-    sizes = draw(st.lists(st.integers(1_000, 16_000), min_size=count, max_size=count))
+    count = draw(st.integers(3, 7))
+    sizes = draw(st.lists(st.integers(2_000, 16_000), min_size=count, max_size=count))
     places = draw(st.lists(st.tuples(st.integers(0, 20), st.integers(0, 20)), min_size=count, max_size=count,
                            unique=True))
-    willing = draw(st.lists(st.booleans(), min_size=count, max_size=count).map(
-        lambda flags: [flag or k % 3 else flag for k, flag in enumerate(flags)]))
+    willing = draw(st.lists(st.sampled_from((True, True, True, False)), min_size=count, max_size=count))
     practices = [practice(f"P{k}", size, x * 0.7, y * 0.7, willing=w)
                  for k, (size, (x, y), w) in enumerate(zip(sizes, places, willing))]
-    budgets = draw(st.lists(st.integers(50, 2_400), min_size=1, max_size=4))
+    budgets = draw(st.lists(st.integers(20, 1_800), min_size=1, max_size=3))
     specialties = tuple(Specialty(f"s{k}", budget=1_000.0 * b) for k, b in enumerate(budgets))
     problem = BudgetProblem(
         specialties,
@@ -78,9 +78,11 @@ def test_every_network_has_one_holder_per_specialty_within_the_caps(case):
 
 def brute_force(graph, codes, problem):
     """Smallest achievable largest ratio by enumerating every assignment (``None`` if none exists)."""
-    adjacency = graph.layer("adjacency").subgraph(codes)
-    assert nx.is_connected(adjacency)
     willing = [c for c in codes if graph.practice(c).willing]
+    adjacency = nx.Graph(graph.layer("adjacency").subgraph(willing))
+    if len(willing) > 1 and not nx.is_connected(adjacency):  # the rule: fall back to the network's own Delaunay
+        points = graph.xy[[graph.index[c] for c in willing]]
+        adjacency.add_edges_from((willing[a], willing[b]) for a, b in delaunay_edges(points))
     turnover = {c: graph.practice(c).turnover for c in codes}
     choices = []
     for specialty in problem.specialties:

@@ -195,8 +195,10 @@ def test_build_adjacency_rejects_bad_options() -> None:
         build_adjacency(graph, within="county")
     with pytest.raises(InputError, match="k must be at least 1"):
         build_adjacency(graph, "knn", k=0)
-    with pytest.raises(InputError, match="distances must be positive"):
+    with pytest.raises(InputError, match=r"longest adjacency edge \(--max-edge-km\) must be a positive number of km"):
         build_adjacency(graph, max_edge_km=0)
+    with pytest.raises(InputError, match=r"radius_km\) must be a positive number of km \(got nan\)"):
+        build_adjacency(graph, "distance", radius_km=float("nan"))
 
 
 # ---------------------------------------------------------------------------------------------- alignment, staff
