@@ -100,6 +100,9 @@ def load_inputs(options: dict[str, Any]) -> Any:
     columns = {field: options.pop(f"{field}_col", None) for field in
                ("code", "list_size", "lat", "lon", "sub_icb", "icb", "group")}
     adjacency_options = {"max_edge_km": options.pop("max_edge_km", None)}
+    within = options.pop("adjacency_within", None)  # build inside each area a grouping may not leave
+    if within not in (None, "none"):
+        adjacency_options["within"] = within
     return load_study_area(
         options.pop("practices"),
         relations=options.pop("relations", None),
@@ -164,6 +167,256 @@ def validate(groups: Path | None, output_format: str, **options: Any) -> None:
         click.echo(json.dumps(summary.to_dict(), indent=2))
         return
     click.echo(_summary_text(summary))
+
+
+@main.command(context_settings=CONTEXT)
+@practice_inputs
+@click.option("--band", default="30000:50000", show_default=True, metavar="LOWER:UPPER",
+              help="Patients per group (30k:50k also works).")
+@click.option("--soft", is_flag=True, help="Allow groups outside the band, at --penalty per patient outside.")
+@click.option("--penalty", type=float, default=10.0, show_default=True,
+              help="Soft band: cost per patient outside the band, in km of the distance objective.")
+@click.option("--band-for", "band_for", multiple=True, metavar="AREA=LOWER:UPPER",
+              help="Another band for groups in one sub-ICB or ICB, e.g. 11N=20000:50000 (repeatable).")
+@click.option("--contiguity/--no-contiguity", default=True, show_default=True,
+              help="Groups must be connected on the adjacency of practices.")
+@click.option("--within", type=click.Choice(["none", "sub_icb", "icb"]), default="none", show_default=True,
+              help="Groups may not cross this boundary (none: any practices of the selection may group).")
+@click.option("--cross-penalty", type=float, default=0.0, show_default=True,
+              help="With --within none: km per patient grouped outside its group's main sub-ICB.")
+@click.option("--max-diameter-km", type=float, help="Largest distance between two practices of a group.")
+@click.option("--count", type=int, help="Exact number of groups (in each area with --within).")
+@click.option("--centres", type=click.Path(path_type=Path), metavar="FILE",
+              help="Hub practices, one group around each: a practice_code column or one code per line.")
+@click.option("--objective", type=click.Choice(["distance", "alignment", "blend"]), default="distance",
+              show_default=True, help="Patient-weighted km to the group's centre practice; alignment and shared "
+                                      "staff kept inside groups; or a blend of the two.")
+@click.option("--weight", type=float, default=0.5, show_default=True,
+              help="For --objective blend: the share given to alignment (0-1).")
+@click.option("--current", type=click.Path(path_type=Path), metavar="FILE",
+              help="Current grouping practice_code,group (default: the practices' pcn_code column), for "
+                   "--move-penalty and the moved practices.")
+@click.option("--move-penalty", type=float, default=0.0, show_default=True,
+              help="km per patient of a practice leaving its current group (stability).")
+@click.option("--method", type=click.Choice(["heuristic", "exact"]), default="heuristic", show_default=True,
+              help="heuristic: fast, seeded, proves nothing; exact: MIP with a bound and gap (small areas).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the heuristic's random choices.")
+@click.option("--restarts", type=int, default=8, show_default=True, help="Heuristic starts per area (best kept).")
+@click.option("--workers", type=int, help="Processes (default: every core); results do not depend on it.")
+@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
+              help="MIP solver of --method exact.")
+@click.option("--time-limit", type=float, default=60.0, show_default=True, help="Seconds for --method exact.")
+@click.option("--gap", type=float, help="Relative gap at which --method exact may stop (e.g. 0.01).")
+@click.option("--best-effort", is_flag=True,
+              help="When the hard rules cannot be met, group with a soft band anyway, write it and exit 1 "
+                   "(instead of exit 3 with nothing written).")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder for the outputs.")
+@click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder.")
+@reports_errors
+def group(band: str, soft: bool, penalty: float, band_for: tuple[str, ...], contiguity: bool, within: str,
+          cross_penalty: float, max_diameter_km: float | None, count: int | None, centres: Path | None,
+          objective: str, weight: float, current: Path | None, move_penalty: float, method: str, seed: int,
+          restarts: int, workers: int | None, solver: str, time_limit: float, gap: float | None, best_effort: bool,
+          out_dir: Path, overwrite: bool, **options: Any) -> None:
+    """Group practices into networks within a population band, under the rules you state.
+
+    Every willing practice ends in exactly one group; unwilling practices (willing=no) are left out
+    and listed; a practice above the band stands alone and is flagged. Writes groups.csv,
+    groups_table.csv, practices.geojson and summary.json into --out. Exits 0 when every rule holds,
+    1 when a grouping was written but some rule is unmet (--soft groups outside the band, no grouping
+    meeting the hard rules found, --best-effort), 2 on bad input, 3 when the rules provably cannot be
+    met (the reason is printed; nothing is written).
+
+    \b
+    Examples:
+      clusterkit group ../shared/data/nhs/gp_practices_england.csv --sub-icb 00T --out out/00T
+      clusterkit group practices.csv --icb QOP --within sub_icb --band 30k:50k --band-for 00V=20k:50k --out out/qop
+      clusterkit group practices.csv --sub-icb 00T --method exact --time-limit 120 --out out/exact
+      clusterkit group practices.csv --relations relations.csv --objective blend --weight 0.3 --out out/blend
+      clusterkit group practices.csv --sub-icb 00T --current pcns.csv --move-penalty 0.5 --soft --out out/stable
+    """
+    from dataclasses import replace
+
+    from clusterkit.errors import InfeasibleError
+    from clusterkit.problem import Band, GroupingProblem
+    from geodata import prepare_out_dir, read_grouping, read_practice_list
+
+    _check_search_options(restarts, workers, time_limit, gap)
+    problem = GroupingProblem(
+        band=Band.parse(band), soft=soft, penalty=penalty, contiguity=contiguity, within=within,
+        cross_penalty=cross_penalty, max_diameter_km=max_diameter_km, band_for=_parse_band_for(band_for),
+        count=count, objective=objective, weight=weight, move_penalty=move_penalty,
+    )
+    encoding = options["encoding"]
+    sources = [options["practices"], options.get("relations"), current, centres]
+    graph = load_inputs({**options, "adjacency_within": within})
+    _check_band_areas(problem, graph)
+    labels = (read_grouping(current, graph, encoding=encoding) if current
+              else {p.code: p.group for p in graph.practices if p.group})
+    hubs = read_practice_list(centres, graph, encoding=encoding) if centres else ()
+    problem = replace(problem, current=labels or None, centres=hubs)
+    existed = out_dir.exists()
+    folder = prepare_out_dir(out_dir, overwrite)  # a bad --out fails before the long computation
+    relaxed_because = None
+    try:
+        try:
+            grouping = _run_grouping(graph, problem, method=method, seed=seed, time_limit=time_limit,
+                                     solver=solver, gap=gap, restarts=restarts, workers=workers)
+        except InfeasibleError as error:
+            if not best_effort or problem.soft:
+                raise
+            relaxed_because = str(error)
+            click.echo(f"clusterkit: {error}; --best-effort: grouping with a soft band instead", err=True)
+            problem = replace(problem, soft=True)
+            grouping = _run_grouping(graph, problem, method=method, seed=seed, time_limit=time_limit,
+                                     solver=solver, gap=gap, restarts=restarts, workers=workers)
+        if grouping.status == "INFEASIBLE":
+            raise InfeasibleError("the solver proved that no grouping meets the rules"
+                                  + (f" ({grouping.notes[-1]})" if grouping.notes else ""))
+    except InfeasibleError as error:
+        for reason in error.reasons[1:10]:
+            click.echo(f"clusterkit: also: {reason}", err=True)
+        if not existed and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()  # nothing was written: leave nothing behind
+        raise
+    _finish_grouping(folder, graph, grouping, problem, labels, command="group", sources=sources,
+                     relaxed_because=relaxed_because)
+
+
+def _check_search_options(restarts: int, workers: int | None, time_limit: float, gap: float | None) -> None:
+    if restarts < 1:
+        raise InputError("must be at least 1", source="--restarts", value=restarts)
+    if workers is not None and workers < 1:
+        raise InputError("must be at least 1", source="--workers", value=workers)
+    if not time_limit > 0:
+        raise InputError("must be a positive number of seconds", source="--time-limit", value=time_limit)
+    if gap is not None and not 0 <= gap < 1:
+        raise InputError("must lie in [0, 1), e.g. 0.01 for 1%", source="--gap", value=gap)
+
+
+def _parse_band_for(texts: tuple[str, ...]) -> dict[str, Any]:
+    """``("11N=20000:50000", ...)`` -> ``{"11N": Band(20000, 50000)}``."""
+    from clusterkit.problem import Band
+
+    bands: dict[str, Any] = {}
+    for text in texts:
+        area, separator, band_text = text.partition("=")
+        area = area.strip().upper()
+        if not separator or not area or not band_text.strip():
+            raise InputError("is written AREA=LOWER:UPPER, e.g. 11N=20000:50000", source="--band-for", value=text)
+        if area in bands:
+            raise InputError(f"gives area {area} a band twice", source="--band-for", value=text)
+        bands[area] = Band.parse(band_text, option=f"--band-for {area}")
+    return bands
+
+
+def _check_band_areas(problem: Any, graph: Any) -> None:
+    """Every --band-for area must be a sub-ICB or ICB of the selected practices."""
+    areas = {(code or "").upper() for p in graph.practices for code in (p.sub_icb, p.icb)} - {""}
+    for area in problem.band_for:
+        if area not in areas:
+            shown = ", ".join(sorted(areas)[:12]) + (f", ... ({len(areas)} in all)" if len(areas) > 12 else "")
+            raise InputError(f"area {area} is no sub-ICB or ICB of the selected practices; they have: "
+                             f"{shown or 'none'}", source="--band-for", value=area)
+
+
+def _run_grouping(graph: Any, problem: Any, **settings: Any) -> Any:
+    """Run the grouping with a progress bar on stderr when it takes over a second (hidden by -q)."""
+    from tqdm import tqdm
+
+    from solvers.grouping import group_practices
+
+    verbosity = (click.get_current_context().find_root().obj or {}).get("verbosity", 0)
+    with tqdm(total=None, desc="areas", unit="area", delay=1.0, leave=False, file=sys.stderr,
+              disable=True if verbosity < 0 else None) as bar:
+
+        def progress(done: int, total: int) -> None:
+            if bar.total != total:
+                bar.total = total
+            bar.update(done - bar.n)
+
+        return group_practices(graph, problem, progress=progress, **settings)
+
+
+def _finish_grouping(folder: Path, graph: Any, grouping: Any, problem: Any, current: dict[str, str], *,
+                     command: str, sources: list[Any], relaxed_because: str | None = None,
+                     extra: dict[str, Any] | None = None) -> None:
+    """Measure, write the four grouping outputs, print the result; exit 1 when some rule is unmet."""
+    from clusterkit.grouping import adjacency_for
+    from clusterkit.metrics import evaluate_grouping
+    from geodata.outputs import file_digest, grouping_summary, write_grouping_outputs
+
+    graph = adjacency_for(graph, problem)  # the adjacency the grouping was made on
+    metrics = evaluate_grouping(graph, grouping.labels, problem, current=current or None, flagged=grouping.flagged)
+    outside = [row.group for row in metrics.rows if not row.in_band and not row.flagged]
+    if grouping.status == "NO_SOLUTION":
+        unmet = ("no grouping meeting every hard rule was found (not proven impossible); the closest one was "
+                 "written; try --soft, more --restarts or --method exact")
+    elif relaxed_because:
+        unmet = f"the hard rules cannot be met, so a soft band was used (--best-effort): {relaxed_because}"
+    elif outside:
+        unmet = (f"{len(outside)} of {metrics.groups} groups lie outside the band (soft mode): "
+                 f"{_codes(tuple(outside))}")
+    else:
+        unmet = None
+    summary = grouping_summary(grouping, metrics, command=command, inputs=file_digest(sources),
+                               extra={**(extra or {}), "best_effort": relaxed_because,
+                                      "exit_code": 1 if unmet else 0, "unmet": unmet})
+    written = write_grouping_outputs(folder, graph, grouping, metrics, summary)
+    click.echo(_grouping_text(grouping, metrics, problem))
+    click.echo(f"wrote {', '.join(path.name for path in written)} to {folder}")
+    if unmet:
+        click.echo(f"clusterkit: {unmet}", err=True)
+        click.get_current_context().exit(1)
+
+
+def _grouping_text(grouping: Any, metrics: Any, problem: Any) -> str:
+    def number(value: float | None, digits: int = 4) -> str:
+        return "unknown" if value is None else f"{value:.{digits}f}"
+
+    gap = "unknown" if grouping.gap is None else f"{grouping.gap:.2%}"
+    if grouping.method == "heuristic":
+        status = {"FEASIBLE": "feasible (heuristic: optimality not proven)",
+                  "NO_SOLUTION": "no grouping meeting every hard rule found (heuristic; not proven impossible)"}
+        line = status.get(grouping.status, grouping.status.lower())
+    elif grouping.status == "OPTIMAL":
+        line = (f"optimal (proven by {grouping.solver}): objective {number(grouping.objective)}, "
+                f"bound {number(grouping.bound)}, gap {gap}")
+    else:
+        what = "feasible, optimality not proven" if grouping.status == "FEASIBLE" else (
+            "no grouping meeting every hard rule found (not proven impossible)")
+        line = f"{what} ({grouping.solver}): objective {number(grouping.objective)}, bound " \
+               f"{number(grouping.bound)}, gap {gap}"
+    meaning = {"distance": "patient-weighted km to each group's centre practice",
+               "alignment": "share of alignment and shared staff lost between groups",
+               "blend": f"blend: {problem.weight:g} alignment lost, {1 - problem.weight:g} scaled distance"}
+    extras = [name for name, value in (("soft band", problem.soft), ("move penalty", problem.move_penalty),
+                                       ("cross penalty", problem.cross_penalty)) if value]
+    lines = [
+        f"status:      {line}",
+        f"objective:   {number(grouping.objective)} ({meaning[problem.objective]}"
+        + (f"; includes {', '.join(extras)}" if extras else "") + ")",
+        f"groups:      {metrics.groups:,} ({metrics.population:,} patients); {metrics.in_band_share:.0%} in band "
+        f"{problem.band}, {metrics.connected_share:.0%} connected",
+        f"distance:    {metrics.weighted_km:.3f} km per patient to the group's centre; widest group "
+        f"{metrics.max_diameter_km:.1f} km",
+    ]
+    if metrics.moved_practices is not None:
+        lines.append(f"moved:       {metrics.moved_practices:,} practices ({metrics.moved_patients:,} patients) "
+                     "vs the current grouping")
+    kept = [f"{name} {share:.0%}" for name, share in (("alignment", metrics.alignment_kept_share),
+                                                     ("shared staff", metrics.shared_staff_kept_share))
+            if share is not None]
+    if kept:
+        lines.append(f"kept inside: {', '.join(kept)}")
+    lines.append(f"unwilling:   {len(grouping.unwilling)}"
+                 + (f" ({_codes(grouping.unwilling)}; left out)" if grouping.unwilling else ""))
+    lines.append(f"flagged:     {len(grouping.flagged)}"
+                 + (f" ({_codes(grouping.flagged)}; above the band, standing alone)" if grouping.flagged else ""))
+    lines += [f"note:        {note}" for note in grouping.notes[:10]]
+    if len(grouping.notes) > 10:
+        lines.append(f"note:        ... {len(grouping.notes) - 10} more in summary.json")
+    return "\n".join(lines)
 
 
 def _codes(codes: tuple[str, ...], limit: int = 10) -> str:

@@ -29,7 +29,8 @@ def summary_lines(summary: AreaSummary) -> list[str]:
         f"source:      {summary.source}",
         f"practices:   {summary.practices:,}",
         f"population:  {summary.population:,}",
-        f"areas:       {summary.icbs} ICB(s), {summary.sub_icbs} sub-ICB(s), {summary.current_groups:,} current group(s)",
+        f"areas:       {summary.icbs} ICB(s), {summary.sub_icbs} sub-ICB(s), "
+        f"{summary.current_groups:,} current group(s)",
         f"list size:   min {quantiles[0.0]:,}, median {quantiles[0.5]:,}, max {quantiles[1.0]:,}",
         f"adjacency:   {summary.relations['adjacency']:,} edges ({summary.adjacency_method}), "
         f"{len(summary.isolated)} isolated practice(s), {summary.bridges} bridge(s)",

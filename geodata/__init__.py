@@ -1,7 +1,7 @@
 """Reading and writing practice data: CSV, GeoJSON and GeoPackage in; GeoJSON, CSV and JSON out."""
 
 from geodata.practices import PRACTICE_COLUMNS, read_practices
-from geodata.relations import read_grouping, read_relations
+from geodata.relations import read_grouping, read_practice_list, read_relations
 from geodata.study import load_study_area
 from geodata.tables import Table, read_table
 from geodata.writers import (
@@ -23,6 +23,7 @@ __all__ = [
     "atomic_write",
     "prepare_out_dir",
     "read_grouping",
+    "read_practice_list",
     "read_practices",
     "read_relations",
     "read_table",

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from clusterkit.errors import InputError
 from clusterkit.model import PracticeGraph, Relation
-from geodata.tables import Table, parse_float, read_table, resolve_columns
+from geodata.tables import Table, check_file, parse_float, read_table, resolve_columns
 
-__all__ = ["read_relations", "read_grouping"]
+__all__ = ["read_relations", "read_grouping", "read_practice_list"]
 
 log = logging.getLogger(__name__)
 
@@ -113,14 +113,15 @@ def read_grouping(path: str | Path, graph: PracticeGraph, encoding: str = "utf-8
     Practices absent from the file are simply ungrouped. When ``graph`` is an area selection
     (:meth:`PracticeGraph.select`), rows of practices outside it are left out, so that a national
     grouping (e.g. today's PCNs) can be checked against one ICB. Raises :class:`InputError` on an
-    unknown or repeated practice, an empty group label, or a file naming no selected practice.
+    unknown or repeated practice, or a file that groups none of the practices. A blank group leaves
+    its practice ungrouped, as a blank ``pcn_code`` does.
     """
     table = read_table(path, encoding=encoding, what="grouping rows")
     columns = resolve_columns(table, GROUPING_COLUMNS, ("code", "group"))
     selection = graph.meta.get("selection")
     labels: dict[str, str] = {}
     first_row: dict[str, int] = {}
-    outside = 0
+    outside = blank = 0
     for row, cells in table:
         text = cells[columns["code"]].strip().upper()
         if selection and text and text not in graph.index:
@@ -132,12 +133,61 @@ def read_grouping(path: str | Path, graph: PracticeGraph, encoding: str = "utf-8
                               column=columns["code"], value=code)
         first_row[code] = row
         group = cells[columns["group"]].strip()
-        if not group:
-            raise table.error("group is empty", row=row, column=columns["group"])
+        if not group:  # like a blank pcn_code: the practice is in no group
+            blank += 1
+            continue
         labels[code] = group
     if outside:
         log.info("%s: left out %d row(s) of practices outside the selected area", path, outside)
+    if blank:
+        log.info("%s: %d practice(s) with a blank group are left ungrouped", path, blank)
     if not labels:
-        detail = f"names none of the {len(graph)} selected practices" if outside else "has no grouping rows"
+        detail = f"names none of the {len(graph)} selected practices" if outside else "gives no practice a group"
         raise InputError(detail, source=str(path))
     return labels
+
+
+#: Column names of a practice list (e.g. ``--centres``); a file without one lists one code per line.
+PRACTICE_LIST_COLUMNS = {"code": ("practice_code", "code", "ods_code")}
+
+
+def read_practice_list(path: str | Path, graph: PracticeGraph, encoding: str = "utf-8") -> tuple[str, ...]:
+    """Read a list of practices (e.g. the hubs of ``--centres``), validated against ``graph``.
+
+    The file is a CSV with a ``practice_code`` (or ``code``) column, or one code per line with no
+    header. Codes are upper-cased and returned in file order.
+
+    Raises
+    ------
+    InputError
+        On an unknown practice (or one outside the selected area), a repeated or empty code, or a
+        table with several columns none of which holds practice codes.
+    """
+    try:
+        table = read_table(path, encoding=encoding, what="practice codes")
+    except InputError as error:
+        if not error.detail.startswith("has a header but no"):
+            raise
+        # a single line: one code, no header (the file was already checked to be readable text)
+        codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+        line = check_file(path).read_text(encoding=codec).strip()
+        if line.lower() in PRACTICE_LIST_COLUMNS["code"] or "," in line or ";" in line or "\t" in line:
+            raise
+        table = Table(str(path), ("practice_code",), ((1, {"practice_code": line}),))
+    known_names = {name.lower() for name in PRACTICE_LIST_COLUMNS["code"]}
+    if len(table.header) == 1 and table.header[0].lower() not in known_names:
+        column = table.header[0]  # no header: the first line is a code too
+        table = Table(table.source, ("practice_code",),
+                      ((1, {"practice_code": column}),
+                       *((row, {"practice_code": cells[column]}) for row, cells in table.rows)))
+    column = resolve_columns(table, PRACTICE_LIST_COLUMNS, ("code",))["code"]
+    codes: list[str] = []
+    first_row: dict[str, int] = {}
+    for row, cells in table:
+        code = _known_code(table, row, column, cells[column], graph)
+        if code in first_row:
+            raise table.error(f"practice appears twice (first on row {first_row[code]})", row=row, column=column,
+                              value=cells[column])
+        first_row[code] = row
+        codes.append(code)
+    return tuple(codes)

@@ -8,7 +8,8 @@ solved lexicographically in up to three stages, each through :func:`solvers.base
 2. ``preference``: among the assignments whose ratios stay within that optimum, maximise the holders'
    preference scores (skipped when no choice can change the score);
 3. ``spread``: keeping both, maximise the number of distinct practices that take part in a holding
-   (skipped when it cannot vary, e.g. one holding per practice and fixed holder sizes).
+   (skipped when it cannot vary, e.g. one holding per practice and fixed holder sizes, or when the
+   assignment already reaches its upper bound: every practice that could take part does).
 """
 
 from __future__ import annotations
@@ -95,12 +96,18 @@ def _add_capacity(problem: pulp.LpProblem, x: Mapping[int, pulp.LpVariable], opt
     return involving
 
 
-def _add_ratio(problem: pulp.LpProblem, x: Mapping[int, pulp.LpVariable], options: Sequence[Option]) -> pulp.LpVariable:
-    """``ratio_i * x_i <= r`` for every option; returns ``r``."""
+def _add_ratio(problem: pulp.LpProblem, x: Mapping[int, pulp.LpVariable], options: Sequence[Option],
+               specialties: Sequence[str]) -> pulp.LpVariable:
+    """``sum_h ratio_sh * x_sh <= r`` for every specialty ``s``; returns ``r``.
+
+    With exactly one holder per specialty the sum is the chosen holder's ratio, so this equals
+    ``ratio_sh * x_sh <= r`` for every option, with one constraint per specialty and a stronger LP bound.
+    """
     largest = _variable(problem, "largest_ratio", 0)
-    for i in x:
-        if options[i].ratio > 0:
-            problem += options[i].ratio * x[i] <= largest, f"ratio_{i}"
+    for k, specialty in enumerate(specialties):
+        terms = [options[i].ratio * x[i] for i in x if options[i].specialty == specialty and options[i].ratio > 0]
+        if terms:
+            problem += pulp.lpSum(terms) <= largest, f"ratio_{k}"
     return largest
 
 
@@ -136,7 +143,7 @@ def build_budget_model(
         \text{(1)}\quad & \min\ r \\
         \text{s.t.}\quad & \sum_{h \in H_s} x_{sh} = 1 && \forall s \in S \\
         & \sum_{s \in S} \sum_{h \in H_s:\, p \in m(h)} x_{sh} \le M && \forall p \in P \\
-        & \rho_{sh}\, x_{sh} \le r && \forall s \in S,\ h \in H_s \\
+        & \sum_{h \in H_s} \rho_{sh}\, x_{sh} \le r && \forall s \in S \\
         & x_{sh} \in \{0, 1\},\ r \ge 0
 
     With :math:`r^*` the optimum of (1) and :math:`H_s^* = \{h \in H_s : \rho_{sh} \le r^*\}`:
@@ -173,7 +180,7 @@ def build_budget_model(
     spread: dict[str, pulp.LpVariable] = {}
     preference = pulp.lpSum(options[i].preference * x[i] for i in indices)
     if stage == "max_ratio":
-        ratio = _add_ratio(problem, x, options)
+        ratio = _add_ratio(problem, x, options, instance.specialties)
         problem += ratio
     elif stage == "preference":
         problem += preference
@@ -196,6 +203,23 @@ def _varies(instance: NetworkInstance, keep: Sequence[int], value: Callable[[Opt
         option = instance.options[i]
         seen.setdefault(option.specialty, set()).add(round(value(option), 12))
     return any(len(values) > 1 for values in seen.values())
+
+
+def _spread_can_improve(instance: NetworkInstance, keep: Sequence[int], chosen: Sequence[int]) -> bool:
+    """Whether stage ``spread`` might find more distinct practices than ``chosen`` already has.
+
+    Its optimum is at most the number of practices in any kept option, and at most the sum over
+    specialties of their largest kept holder; with one holding per practice and holders of one size per
+    specialty it cannot vary at all.
+    """
+    options = instance.options
+    if instance.max_per_practice == 1 and not _varies(instance, keep, lambda option: len(option.holder.members)):
+        return False
+    largest: dict[str, int] = {}
+    for i in keep:
+        largest[options[i].specialty] = max(largest.get(options[i].specialty, 0), len(options[i].holder.members))
+    bound = min(len({code for i in keep for code in options[i].holder.members}), sum(largest.values()))
+    return len({code for i in chosen for code in options[i].holder.members}) < bound
 
 
 def _holdings(instance: NetworkInstance, chosen: Sequence[int]) -> tuple[Holding, ...]:
@@ -272,7 +296,7 @@ def solve_network(
         if result.has_solution:
             chosen = model.chosen()
             floor = sum(instance.options[i].preference for i in chosen)
-    if instance.max_per_practice > 1 or _varies(instance, keep, lambda option: len(option.holder.members)):
+    if _spread_can_improve(instance, keep, chosen):
         model = build_budget_model(instance, "spread", keep=keep, min_preference=floor)
         result = solve(model.problem, solver, time_limit=time_limit, gap=gap)
         stages.append(_stage("spread", result))

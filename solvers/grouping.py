@@ -49,6 +49,7 @@ from clusterkit.model import PracticeGraph
 from clusterkit.problem import UNGROUPED, Grouping, GroupingProblem
 from clusterkit.search import AreaProblem, distance_matrix
 from solvers.base import FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, solve
+from solvers.colgen import solve_area_colgen
 
 __all__ = ["METHODS", "ExactAreaResult", "group_practices", "solve_grouping_exact", "solve_area_exact", "pmedian_lower_bound"]
 
@@ -420,6 +421,7 @@ def solve_grouping_exact(
     gap: float | None = None,
     restarts: int = 8,
     workers: int | None = None,
+    formulation: str = "colgen",
 ) -> Grouping:
     """Group practices with the exact MIP, warm-started from :func:`group_heuristic`.
 
@@ -458,7 +460,10 @@ def solve_grouping_exact(
         share = len(area.codes) / max(1, sum(len(a.codes) for a in areas[position:]))
         limit = max(1.0, budget_left * share)
         initial = _initial_from(heuristic, area)
-        result = solve_area_exact(area, initial, time_limit=limit, solver=solver, gap=gap)
+        if formulation == "colgen":
+            result = _colgen(area, initial, limit, solver, gap)
+        else:
+            result = solve_area_exact(area, initial, time_limit=limit, solver=solver, gap=gap)
         budget_left = max(0.0, budget_left - result.seconds)
         if result.restricted:
             notes.append(f"area {area.name or 'all'}: {len(area.codes)} practices; centres limited to each "
@@ -528,6 +533,14 @@ def solve_grouping_exact(
         notes=tuple(notes),
         params={**problem.to_dict(), "time_limit": time_limit, "gap_tolerance": gap, "areas": len(areas)},
     )
+
+
+def _colgen(area: AreaProblem, initial: np.ndarray | None, time_limit: float, solver: str,
+            gap: float | None) -> ExactAreaResult:
+    outcome = solve_area_colgen(area, [initial] if initial is not None else [], time_limit=time_limit,
+                                solver=solver, gap=gap)
+    return ExactAreaResult(outcome.unit_group, (), outcome.status, outcome.objective, outcome.bound, outcome.rounds,
+                           outcome.columns, outcome.seconds, False)
 
 
 def _initial_from(heuristic: Grouping, area: AreaProblem) -> np.ndarray | None:

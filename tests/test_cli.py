@@ -110,6 +110,19 @@ def test_bad_input_is_one_line_and_exit_2(runner: CliRunner, bad_case: PreparedC
     assert_input_error(runner.invoke(main, bad_case.cli_args()), *parts)
 
 
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--max-edge-km", "-3"], "adjacency edge (--max-edge-km) must be a positive number of km (got -3.0)"),
+        (["--funding-per-patient", "-5"], "funding per patient must be a non-negative number (got -5.0)"),
+        (["--encoding", "klingon"], "--encoding: unknown text encoding 'klingon'"),
+        (["--code-col", "ods"], "row 1: has no column 'ods' (given with --code-col); columns are: practice_code"),
+    ],
+)
+def test_bad_option_values_are_one_line(runner: CliRunner, tiny_csv: Path, option, message) -> None:
+    assert_input_error(runner.invoke(main, ["validate", str(tiny_csv), *option]), message)
+
+
 def test_unexpected_failure_is_one_line_exit_1(runner: CliRunner, tiny_csv: Path, monkeypatch) -> None:
     import clusterkit.describe
 
@@ -186,11 +199,15 @@ def test_validate_all_of_england(runner: CliRunner, nhs_practices_csv: Path) -> 
     assert (summary["icbs"], summary["sub_icbs"]) == (36, 106)
 
 
-def test_validate_one_icb(runner: CliRunner, nhs_practices_csv: Path) -> None:
-    result = runner.invoke(main, ["validate", str(nhs_practices_csv), "--icb", "QOP"])
+def test_validate_one_icb_against_todays_pcns(runner: CliRunner, nhs_practices_csv: Path) -> None:
+    # the NHS file doubles as a grouping (practice_code, pcn_code) of all England, checked against one ICB
+    result = runner.invoke(main, ["validate", str(nhs_practices_csv), "--icb", "QOP",
+                                  "--groups", str(nhs_practices_csv)])
     assert result.exit_code == 0, result.output
-    assert "practices:   406" in result.stdout.splitlines()
-    assert "no current group: 1 (Y07697)" in result.stdout.splitlines()
+    lines = result.stdout.splitlines()
+    assert "practices:   406" in lines
+    assert "no current group: 1 (Y07697)" in lines
+    assert "grouping:    405 practices in 65 groups; 1 not covered" in lines
 
 
 # ---------------------------------------------------------------------------------------------- a real process

@@ -90,7 +90,8 @@ def test_excel_unicode_text_utf16_is_read(write_file) -> None:
 
 
 def test_encoding_option_reads_cp1252(write_file) -> None:
-    path = write_file("cp.csv", "practice_code,practice_name,lat,lon,list_size\nA1,CAFÉ,53.48,-2.24,100\n".encode("cp1252"))
+    text = "practice_code,practice_name,lat,lon,list_size\nA1,CAFÉ,53.48,-2.24,100\n"
+    path = write_file("cp.csv", text.encode("cp1252"))
     assert read_practices(path, encoding="cp1252").practice("A1").name == "CAFÉ"
     with pytest.raises(InputError, match="unknown text encoding 'klingon'"):
         read_practices(path, encoding="klingon")
@@ -187,8 +188,8 @@ def test_geopackage_in_british_national_grid_is_reprojected(tmp_path: Path) -> N
 
 def test_vector_file_errors_name_the_feature(tmp_path: Path) -> None:
     frame = _points_frame()
-    lines = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=[Point(-2.24, 53.48),
-                                                                      LineString([(-2.2, 53.4), (-2.3, 53.5)])], crs=4326)
+    shapes = [Point(-2.24, 53.48), LineString([(-2.2, 53.4), (-2.3, 53.5)])]
+    lines = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=shapes, crs=4326)
     path = tmp_path / "lines.geojson"
     lines.to_file(path, driver="GeoJSON")
     with pytest.raises(InputError, match="feature 2: is a LineString; practices must be points") as caught:
@@ -265,6 +266,24 @@ def test_relations_outside_the_selection_are_left_out(tiny_csv: Path, write_file
 def test_grouping_is_read(tiny_graph, write_file) -> None:
     path = write_file("groups.csv", "practice_code,group\nb2,North\nA1,North\nC3,7\n")
     assert read_grouping(path, tiny_graph) == {"A1": "North", "B2": "North", "C3": "7"}
+
+
+def test_grouping_of_a_selection_leaves_out_other_areas_and_blank_groups(tiny_graph, write_file) -> None:
+    # a national grouping (e.g. the NHS file's pcn_code) checked against one ICB
+    path = write_file("pcns.csv", "practice_code,pcn_code\nA1,P1\nB2,P1\nC3,\nD4,P3\nE5,P3\n")
+    assert read_grouping(path, tiny_graph.select(icb=["QOP"])) == {"A1": "P1", "B2": "P1"}
+    assert read_grouping(path, tiny_graph) == {"A1": "P1", "B2": "P1", "D4": "P3", "E5": "P3"}
+    repeated = write_file("twice.csv", "practice_code,group\nA1,G1\nD4,G2\na1,G3\n")
+    with pytest.raises(InputError, match="practice appears twice") as caught:
+        read_grouping(repeated, tiny_graph.select(icb=["QOP"]))
+    assert caught.value.row == 4
+
+
+def test_relations_against_a_selection_name_the_selection(tiny_graph, write_file) -> None:
+    path = write_file("rel.csv", "a,b,kind,value\nA1,D4,must_link,\n")
+    with pytest.raises(InputError, match=r"not among the selected practices \(--icb QOP --sub-icb 00T\)") as caught:
+        read_relations(path, tiny_graph.select(icb=["QOP"], sub_icb=["00T"]))
+    assert (caught.value.row, caught.value.column, caught.value.value) == (2, "b", "D4")
 
 
 def test_read_table_rows_are_file_line_numbers(write_file) -> None:

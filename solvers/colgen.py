@@ -1,0 +1,465 @@
+r"""Exact grouping of one piece by column generation: a set-partitioning master over connected groups.
+
+Master problem over a pool :math:`\mathcal{G}` of feasible groups (connected on the adjacency layer,
+inside the band, no cannot-link pair, within the diameter limit), each with its cost :math:`c_g` (the
+same group-local score the heuristic uses: population-weighted distance to the best centre practice,
+soft-band penalty, minus the relation weight kept inside):
+
+.. math::
+
+    z = \min \sum_{g} c_g \lambda_g \quad \text{s.t.} \quad
+        \sum_{g \ni u} \lambda_g = 1 \ \ \forall u \ (\pi_u), \qquad
+        \Big[\sum_g \lambda_g = K \ (\mu)\Big], \qquad \lambda \ge 0 .
+
+Pricing, for each candidate centre practice :math:`c` (its unit :math:`r`), finds the group of least
+reduced cost :math:`\sum_{u} (a_{uc} - \pi_u) x_u - \sum_{u<v} \rho_{uv} z_{uv} - \mu`, with
+:math:`a_{uc}` the distance cost of unit :math:`u` to :math:`c`, a flow from :math:`r` keeping the group
+connected, the band on :math:`\sum_u s_u x_u`, and cannot-link / diameter pairs excluded. A greedy
+pricing runs first; the MIP pricing (HiGHS through :func:`scipy.optimize.milp`) runs when it finds
+nothing. When a full MIP round finds no negative column, the master LP value is a proven lower bound;
+before that, the Lagrangian bound :math:`z_{LP} + K_{\max} \min_c \underline{rc}_c` is. The best
+grouping is the set-partitioning MIP over the pool, solved through :func:`solvers.base.solve`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pulp
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+from clusterkit.search import AreaProblem, _State, distance_matrix
+from solvers.base import OPTIMAL, solve
+
+__all__ = ["ColumnGenerationResult", "solve_area_colgen"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ColumnGenerationResult:
+    """Outcome for one piece."""
+
+    unit_group: np.ndarray | None
+    status: str
+    objective: float | None
+    bound: float | None
+    columns: int
+    rounds: int
+    lp_converged: bool
+    seconds: float
+
+
+class _Pricer:
+    """Group costs, feasibility checks and pricing for one piece."""
+
+    def __init__(self, area: AreaProblem) -> None:
+        self.area = area
+        self.distance = distance_matrix(area.xy)
+        self.state = _State(area, np.zeros(len(area.units), np.int64), self.distance)
+        self.n = len(area.units)
+        self.unit_sizes = np.array([area.sizes[list(m)].sum() for m in area.units], dtype=float)
+        self.unit_of = {i: u for u, members in enumerate(area.units) for i in members}
+        hubs = set(area.hub_practice.values())
+        self.centres = sorted(hubs) if hubs else list(range(len(area.codes)))
+        scale = area.distance_weight / (area.distance_scale * area.population)
+        self.assign_cost = np.zeros((self.n, len(area.codes)))
+        for u, members in enumerate(area.units):
+            index = np.array(members)
+            self.assign_cost[u] = scale * (area.sizes[index] @ self.distance[index])
+        self.cannot_units: list[set[int]] = [set() for _ in range(self.n)]
+        for i, partners in enumerate(area.cannot):
+            for j in partners:
+                u, v = self.unit_of[i], self.unit_of[j]
+                if u != v:
+                    self.cannot_units[u].add(v)
+        self.relation = area.relation
+        self.relation_factor = (area.relation_weight / area.relation_total) if area.relation_weight and area.relation_total else 0.0
+        self.hub_units = {self.unit_of[h] for h in hubs}
+        self.lower = float(np.max(area.lower)) if len(area.lower) else 0.0
+        self.graph = nx.Graph()
+        self.graph.add_nodes_from(range(self.n))
+        self.graph.add_edges_from((u, v) for u, ns in enumerate(area.unit_neighbours) for v in ns)
+        self._unit_far: dict[int, np.ndarray] = {}
+
+    # ------------------------------------------------------------------------ columns
+    def cost(self, units: frozenset[int]) -> float | None:
+        """Column cost, or None when the group breaks a hard rule."""
+        violation, cost = self.state.evaluate(list(units))
+        if violation > 1e-9:
+            return None
+        if self.area.contiguity and len(units) > 1 and not nx.is_connected(self.graph.subgraph(units)):
+            return None
+        if len(units & self.hub_units) != (1 if self.hub_units else len(units & self.hub_units)):
+            return None
+        if self.relation_factor:
+            kept = sum(w for u in units for v, w in self.relation[u].items() if v in units and v > u)
+            cost -= self.relation_factor * kept
+        return cost
+
+    def allowed(self, centre: int) -> np.ndarray:
+        """Units that may join a group centred at practice ``centre``."""
+        area = self.area
+        ok = np.ones(self.n, dtype=bool)
+        if area.max_diameter_km is not None:
+            for u, members in enumerate(area.units):
+                ok[u] = self.distance[list(members), centre].max() <= area.max_diameter_km
+        root = self.unit_of[centre]
+        for hub in self.hub_units:
+            if hub != root:
+                ok[hub] = False
+        ok[root] = True
+        return ok
+
+    # ------------------------------------------------------------------------ pricing
+    def greedy(self, centre: int, duals: np.ndarray, mu: float) -> list[tuple[float, frozenset[int]]]:
+        """Grow from the centre's unit, adding the cheapest adjacent unit; keep negative columns seen."""
+        area = self.area
+        root = self.unit_of[centre]
+        allowed = self.allowed(centre)
+        value = self.assign_cost[:, centre] - duals
+        members = {root}
+        population = self.unit_sizes[root]
+        upper = float(area.upper[centre])
+        lower = float(area.lower[centre])
+        found = []
+        frontier = set(area.unit_neighbours[root]) if area.contiguity else set(range(self.n)) - {root}
+        while True:
+            best, best_value = None, math.inf
+            for u in frontier:
+                if u in members or not allowed[u] or population + self.unit_sizes[u] > upper:
+                    continue
+                if self.cannot_units[u] & members:
+                    continue
+                gain = value[u]
+                if self.relation_factor:
+                    gain -= self.relation_factor * sum(w for v, w in self.relation[u].items() if v in members)
+                if gain < best_value:
+                    best, best_value = u, gain
+            if best is None:
+                break
+            members.add(best)
+            population += self.unit_sizes[best]
+            if area.contiguity:
+                frontier.update(area.unit_neighbours[best])
+            if population >= lower:
+                column = frozenset(members)
+                cost = self.cost(column)
+                if cost is not None:
+                    reduced = cost - float(duals[list(column)].sum()) - mu
+                    if reduced < -1e-9:
+                        found.append((reduced, column))
+        return found
+
+    def exact(self, centre: int, duals: np.ndarray, mu: float, time_limit: float) -> tuple[float, frozenset[int] | None]:
+        """Least reduced cost of a group centred at ``centre`` (a proven lower bound) and its units."""
+        area = self.area
+        root = self.unit_of[centre]
+        allowed = self.allowed(centre)
+        units = [u for u in range(self.n) if allowed[u]]
+        position = {u: k for k, u in enumerate(units)}
+        m = len(units)
+        arcs = []
+        if area.contiguity:
+            for u in units:
+                for v in area.unit_neighbours[u]:
+                    if v in position and v != root:
+                        arcs.append((position[u], position[v]))
+        relation_pairs = []
+        if self.relation_factor:
+            for u in units:
+                for v, w in self.relation[u].items():
+                    if v in position and v > u:
+                        relation_pairs.append((position[u], position[v], w))
+        soft = area.soft
+        n_x, n_f, n_z = m, len(arcs), len(relation_pairs)
+        n_s = 2 if soft else 0
+        size = n_x + n_f + n_z + n_s
+        c = np.zeros(size)
+        c[:n_x] = self.assign_cost[units, centre] - duals[units]
+        for k, (_, _, w) in enumerate(relation_pairs):
+            c[n_x + n_f + k] = -self.relation_factor * w
+        if soft:
+            c[n_x + n_f + n_z:] = area.soft_penalty / area.population
+        lower_bounds = np.zeros(size)
+        upper_bounds = np.full(size, np.inf)
+        upper_bounds[:n_x] = 1
+        upper_bounds[n_x + n_f:n_x + n_f + n_z] = 1
+        lower_bounds[position[root]] = 1
+        integrality = np.zeros(size)
+        integrality[:n_x] = 1
+        rows, cols, vals, row_low, row_high = [], [], [], [], []
+
+        def add_row(entries, low, high):
+            r = len(row_low)
+            for col, val in entries:
+                rows.append(r)
+                cols.append(col)
+                vals.append(val)
+            row_low.append(low)
+            row_high.append(high)
+
+        sizes = self.unit_sizes[units]
+        band = [(k, float(sizes[k])) for k in range(m)]
+        if soft:
+            add_row(band + [(n_x + n_f + n_z, 1.0)], float(area.lower[centre]), np.inf)
+            add_row(band + [(n_x + n_f + n_z + 1, -1.0)], -np.inf, float(area.upper[centre]))
+        else:
+            add_row(band, float(area.lower[centre]), float(area.upper[centre]))
+        if area.contiguity:
+            capacity = float(m - 1)
+            inflow: dict[int, list[int]] = {}
+            outflow: dict[int, list[int]] = {}
+            for k, (a, b) in enumerate(arcs):
+                outflow.setdefault(a, []).append(k)
+                inflow.setdefault(b, []).append(k)
+                add_row([(n_x + k, 1.0), (b, -capacity)], -np.inf, 0.0)
+                add_row([(n_x + k, 1.0), (a, -capacity)], -np.inf, 0.0)
+            for v in range(m):
+                if units[v] == root:
+                    continue
+                entries = [(n_x + k, 1.0) for k in inflow.get(v, [])] + [(n_x + k, -1.0) for k in outflow.get(v, [])]
+                add_row(entries + [(v, -1.0)], 0.0, 0.0)
+        for u in units:
+            for v in self.cannot_units[u]:
+                if v in position and v > u:
+                    add_row([(position[u], 1.0), (position[v], 1.0)], -np.inf, 1.0)
+        if area.max_diameter_km is not None:
+            for a in range(m):
+                for b in range(a + 1, m):
+                    far = self.distance[np.ix_(list(area.units[units[a]]), list(area.units[units[b]]))].max()
+                    if far > area.max_diameter_km:
+                        add_row([(a, 1.0), (b, 1.0)], -np.inf, 1.0)
+        for k, (a, b, _) in enumerate(relation_pairs):
+            add_row([(n_x + n_f + k, 1.0), (a, -1.0)], -np.inf, 0.0)
+            add_row([(n_x + n_f + k, 1.0), (b, -1.0)], -np.inf, 0.0)
+        matrix = sp.csr_matrix((vals, (rows, cols)), shape=(len(row_low), size))
+        result = milp(c, integrality=integrality, bounds=Bounds(lower_bounds, upper_bounds),
+                      constraints=LinearConstraint(matrix, row_low, row_high),
+                      options={"time_limit": max(0.5, time_limit), "disp": False})
+        if result.x is None:
+            if result.status == 2:  # infeasible: no group can be centred here
+                return math.inf, None
+            bound = getattr(result, "mip_dual_bound", None)
+            return (bound - mu if bound is not None and math.isfinite(bound) else -math.inf), None
+        bound = getattr(result, "mip_dual_bound", None)
+        if bound is None or not math.isfinite(bound):
+            bound = result.fun if result.status == 0 else -math.inf
+        column = frozenset(units[k] for k in range(m) if result.x[k] > 0.5)
+        return min(bound, result.fun) - mu, column
+
+
+def _master_lp(columns: list[frozenset[int]], costs: list[float], n: int, count: int | None, big: float = 0.0):
+    """Master LP; with ``count``, two penalised slack columns keep it feasible before columns exist."""
+    rows, cols = [], []
+    for k, column in enumerate(columns):
+        for u in column:
+            rows.append(u)
+            cols.append(k)
+    a_eq = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(columns)))
+    b_eq = np.ones(n)
+    objective = np.array(costs)
+    if count is not None:
+        count_row = sp.csr_matrix(np.r_[np.ones(len(columns)), 1.0, -1.0].reshape(1, -1))
+        a_eq = sp.vstack([sp.hstack([a_eq, sp.csr_matrix((n, 2))]), count_row]).tocsr()
+        b_eq = np.append(b_eq, count)
+        objective = np.r_[objective, big, big]
+    result = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    if result.status != 0:
+        return None
+    duals = np.asarray(result.eqlin.marginals)
+    return float(result.fun), duals[:n], (float(duals[n]) if count is not None else 0.0), np.asarray(result.x)
+
+
+def _generate(pricer: _Pricer, pool: dict[frozenset[int], float], count: int | None, max_groups: int,
+              deadline: float, cutoff: float) -> tuple[float, bool, int]:
+    """Column generation for one number of groups (or any, when ``count`` is None).
+
+    Returns ``(bound, converged, rounds)``: a proven lower bound on groupings with that count
+    (``-inf`` if none), whether the LP was solved to optimality over all columns, and rounds run.
+    Stops early once the bound reaches ``cutoff`` (no better grouping has this count).
+    """
+    n = pricer.n
+    big = 10.0 * max([abs(v) for v in pool.values()] + [1.0]) * max(1, n)
+    artificial = [frozenset([u]) for u in range(n)]
+    bound = -math.inf
+    rounds = 0
+    while time.perf_counter() < deadline:
+        rounds += 1
+        columns = list(pool)
+        master = _master_lp(columns + artificial, [pool[c] for c in columns] + [big] * n, n, count, big)
+        if master is None:
+            return bound, False, rounds
+        value, duals, mu, _ = master
+        found: list[tuple[float, frozenset[int]]] = []
+        for centre in pricer.centres:
+            found.extend(pricer.greedy(centre, duals, mu))
+        fresh = [(rc, c) for rc, c in sorted(found, key=lambda t: (t[0], sorted(t[1]))) if c not in pool]
+        if fresh:
+            for _, column in fresh[: max(10, n)]:
+                pool[column] = pricer.cost(column)
+            continue
+        least, added = math.inf, 0
+        order = sorted(pricer.centres,
+                       key=lambda c: float(pricer.assign_cost[pricer.unit_of[c], c] - duals[pricer.unit_of[c]]))
+        for centre in order:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0.2:
+                return bound, False, rounds
+            reduced, column = pricer.exact(centre, duals, mu, remaining)
+            least = min(least, reduced)
+            if column is not None and reduced < -1e-9 and column not in pool:
+                cost = pricer.cost(column)
+                if cost is not None:
+                    pool[column] = cost
+                    added += 1
+        groups = count if count is not None else max_groups
+        bound = max(bound, value + groups * min(0.0, least))
+        if added == 0:
+            return max(bound, value), True, rounds
+        if bound >= cutoff:
+            return bound, False, rounds
+    return bound, False, rounds
+
+
+def _counts(area: AreaProblem, pricer: _Pricer) -> list[int | None]:
+    """Numbers of groups to branch on: each one the hard band allows (None: no branching)."""
+    if pricer.hub_units:
+        return [len(pricer.hub_units)]
+    if area.count is not None:
+        return [area.count]
+    if area.soft:
+        return [None]
+    lower, upper = float(np.min(area.lower)), float(np.max(area.upper))
+    fewest = max(1, math.ceil(area.population / upper))
+    most = min(pricer.n, math.floor(area.population / lower)) if lower > 0 else pricer.n
+    if most - fewest > 12:
+        return [None]
+    return list(range(fewest, most + 1))
+
+
+def solve_area_colgen(
+    area: AreaProblem,
+    starts: list[np.ndarray],
+    *,
+    time_limit: float = 60.0,
+    solver: str = "highs",
+    gap: float | None = None,
+) -> ColumnGenerationResult:
+    """Solve one piece by column generation, seeded with the groups of ``starts`` (groupings by unit).
+
+    Branches on the number of groups: column generation runs for every count the band allows, the
+    starts' count first; a count whose bound reaches the best grouping known is closed. The proven
+    bound is the least bound over the counts still open.
+    """
+    started = time.perf_counter()
+    tolerance = gap if gap is not None else 1e-4
+    pricer = _Pricer(area)
+    n = pricer.n
+    pool: dict[frozenset[int], float] = {}
+    incumbent: tuple[float, np.ndarray] | None = None
+    for start in starts:
+        total, ok = 0.0, True
+        for group in np.unique(start):
+            column = frozenset(np.flatnonzero(start == group).tolist())
+            cost = pricer.cost(column)
+            if cost is None:
+                ok = False
+                continue
+            pool[column] = cost
+            total += cost
+        if ok and (incumbent is None or total < incumbent[0]):
+            incumbent = (total, start.copy())
+    counts = _counts(area, pricer)
+    if incumbent is not None and None not in counts:
+        first = len(np.unique(incumbent[1]))
+        counts.sort(key=lambda k: (abs(k - first), k))
+    max_groups = n if area.soft else max(1, int(area.population // max(float(np.min(area.lower)), 1.0)))
+    bounds: dict[int | None, float] = {}
+    converged_all = True
+    rounds = 0
+    deadline = started + 0.85 * time_limit
+    for position, count in enumerate(counts):
+        share = (deadline - time.perf_counter()) / (len(counts) - position)
+        cutoff = incumbent[0] * (1 - tolerance) if incumbent is not None else math.inf
+        bound, converged, used = _generate(pricer, pool, count, max_groups, time.perf_counter() + max(share, 0.5),
+                                           cutoff)
+        rounds += used
+        bounds[count] = bound
+        converged_all &= converged
+        # a better grouping with this count may now be in the pool
+        if count is not None and bound < cutoff:
+            columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
+            value, unit_group = _best_partition(columns, [pool[c] for c in columns], n, count, solver,
+                                                max(1.0, min(5.0, deadline - time.perf_counter())), None)
+            if value is not None and (incumbent is None or value < incumbent[0] - 1e-12):
+                incumbent = (value, unit_group)
+    remaining = max(2.0, time_limit - (time.perf_counter() - started))
+    columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
+    objective, unit_group = _best_partition(columns, [pool[c] for c in columns], n,
+                                            area.count if area.count is not None else (len(pricer.hub_units) or None),
+                                            solver, remaining, incumbent)
+    if incumbent is not None and (objective is None or incumbent[0] < objective - 1e-12):
+        objective, unit_group = incumbent
+    bound = min(bounds.values()) if bounds else -math.inf
+    seconds = time.perf_counter() - started
+    # columns leave out the constant part of the relation term (relations inside must-link units)
+    offset = 0.0
+    if pricer.relation_factor:
+        between = sum(sum(neighbours.values()) for neighbours in area.relation) / 2.0
+        offset = area.relation_weight * (1.0 - (area.relation_total - between) / area.relation_total)
+    if objective is not None:
+        objective += offset
+    if bound != -math.inf:
+        bound += offset
+    valid_bound = None if bound == -math.inf else min(bound, objective) if objective is not None else bound
+    if objective is None:
+        return ColumnGenerationResult(None, "NO_SOLUTION", None, valid_bound, len(pool), rounds, converged_all, seconds)
+    relative = None if valid_bound is None else (objective - valid_bound) / max(abs(objective), 1e-9)
+    status = OPTIMAL if relative is not None and relative <= tolerance + 1e-9 else "FEASIBLE"
+    return ColumnGenerationResult(unit_group, status, objective, valid_bound, len(pool), rounds, converged_all,
+                                  seconds)
+
+
+def _best_partition(columns, costs, n, count, solver, time_limit, incumbent):
+    """Set-partitioning MIP over the pool (warm-started from the incumbent)."""
+    if not columns:
+        return None, None
+    model = pulp.LpProblem("partition", pulp.LpMinimize)
+    pick = [pulp.LpVariable(f"g_{k}", cat=pulp.LpBinary) for k in range(len(columns))]
+    model += pulp.lpSum(cost * var for cost, var in zip(costs, pick))
+    covering: list[list[pulp.LpVariable]] = [[] for _ in range(n)]
+    for var, column in zip(pick, columns):
+        for u in column:
+            covering[u].append(var)
+    for u in range(n):
+        if not covering[u]:
+            return None, None
+        model += pulp.lpSum(covering[u]) == 1, f"cover_{u}"
+    if count is not None:
+        model += pulp.lpSum(pick) == count, "count"
+    warm = False
+    if incumbent is not None:
+        chosen = {frozenset(np.flatnonzero(incumbent[1] == g).tolist()) for g in np.unique(incumbent[1])}
+        for var, column in zip(pick, columns):
+            var.setInitialValue(1 if column in chosen else 0)
+        warm = True
+    result = solve(model, solver, time_limit=time_limit, warm_start=warm)
+    if not result.has_solution:
+        return None, None
+    unit_group = np.full(n, -1, dtype=np.int64)
+    number = 0
+    for var, column in zip(pick, columns):
+        if (var.varValue or 0) > 0.5:
+            for u in column:
+                unit_group[u] = number
+            number += 1
+    if (unit_group < 0).any():
+        return None, None
+    return float(sum(cost for cost, var in zip(costs, pick) if (var.varValue or 0) > 0.5)), unit_group
