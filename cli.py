@@ -340,7 +340,7 @@ def _run_grouping(graph: Any, problem: Any, **settings: Any) -> Any:
 
 def _finish_grouping(folder: Path, graph: Any, grouping: Any, problem: Any, current: dict[str, str], *,
                      command: str, sources: list[Any], relaxed_because: str | None = None,
-                     extra: dict[str, Any] | None = None) -> None:
+                     extra: dict[str, Any] | None = None, inputs_written: tuple[str, ...] = ()) -> None:
     """Measure, write the four grouping outputs, print the result; exit 1 when some rule is unmet."""
     from clusterkit.grouping import adjacency_for
     from clusterkit.metrics import evaluate_grouping
@@ -364,7 +364,7 @@ def _finish_grouping(folder: Path, graph: Any, grouping: Any, problem: Any, curr
                                       "exit_code": 1 if unmet else 0, "unmet": unmet})
     written = write_grouping_outputs(folder, graph, grouping, metrics, summary)
     click.echo(_grouping_text(grouping, metrics, problem))
-    click.echo(f"wrote {', '.join(path.name for path in written)} to {folder}")
+    click.echo(f"wrote {', '.join([*inputs_written, *(path.name for path in written)])} to {folder}")
     if unmet:
         click.echo(f"clusterkit: {unmet}", err=True)
         click.get_current_context().exit(1)
@@ -397,7 +397,8 @@ def _grouping_text(grouping: Any, metrics: Any, problem: Any) -> str:
         f"objective:   {number(grouping.objective)} ({meaning[problem.objective]}"
         + (f"; includes {', '.join(extras)}" if extras else "") + ")",
         f"groups:      {metrics.groups:,} ({metrics.population:,} patients); {metrics.in_band_share:.0%} in band "
-        f"{problem.band}, {metrics.connected_share:.0%} connected",
+        f"{problem.band}" + (f" (with {len(grouping.flagged)} flagged practice(s) alone above it)"
+                             if grouping.flagged else "") + f", {metrics.connected_share:.0%} connected",
         f"distance:    {metrics.weighted_km:.3f} km per patient to the group's centre; widest group "
         f"{metrics.max_diameter_km:.1f} km",
     ]
@@ -456,8 +457,10 @@ def _summary_text(summary: Any) -> str:
 def demo(out_dir: Path, overwrite: bool, seed: int) -> None:
     """Run the main job on an embedded synthetic county, with no other input.
 
-    Writes the county's inputs (county_practices.csv, county_relations.csv) and the outputs
-    (practices.geojson, groups.csv, summary.json) into --out.
+    Makes a synthetic county of about 100 practices in three sub-ICBs (seeded by --seed), writes it
+    as inputs (county_practices.csv, county_relations.csv), groups it into networks of 30,000-50,000
+    patients with the heuristic as 'clusterkit group' does, and writes the same outputs:
+    groups.csv, groups_table.csv, practices.geojson and summary.json.
 
     \b
     Examples:
@@ -465,24 +468,25 @@ def demo(out_dir: Path, overwrite: bool, seed: int) -> None:
       clusterkit demo --out out/ --seed 7 --overwrite
     """
     from clusterkit.describe import describe
+    from clusterkit.problem import GroupingProblem
     from clusterkit.synthetic import synthetic_county, synthetic_relations
-    from geodata import (prepare_out_dir, write_groups_csv, write_json, write_practices_csv,
-                         write_practices_geojson, write_relations_csv)
+    from geodata import prepare_out_dir, write_practices_csv, write_relations_csv
 
     folder = prepare_out_dir(out_dir, overwrite)
     county = synthetic_county(seed=seed)
     relations = synthetic_relations(county, seed=seed)
-    write_practices_csv(folder / "county_practices.csv", county)
-    write_relations_csv(folder / "county_relations.csv", relations)
-    graph = load_inputs({"practices": folder / "county_practices.csv", "relations": folder / "county_relations.csv"})
+    inputs = (write_practices_csv(folder / "county_practices.csv", county),
+              write_relations_csv(folder / "county_relations.csv", relations))
+    graph = load_inputs({"practices": inputs[0], "relations": inputs[1]})
+    described = describe(graph)
+    click.echo(f"synthetic county (seed {seed})")
+    click.echo(_summary_text(described).removesuffix("\nok"))
+    problem = GroupingProblem()
+    click.echo(f"\ngrouping: heuristic, band {problem.band}, contiguous, {problem.objective} objective")
     current = {p.code: p.group for p in graph.practices if p.group}
-    write_groups_csv(folder / "groups.csv", current)
-    write_practices_geojson(folder / "practices.geojson", graph, {"group": current})
-    summary = describe(graph)
-    write_json(folder / "summary.json", {"clusterkit_version": __version__, "command": "demo", "seed": seed,
-                                         "inputs": summary.to_dict()})
-    click.echo(_summary_text(summary))
-    click.echo(f"wrote {', '.join(sorted(p.name for p in folder.iterdir()))} to {folder}")
+    grouping = _run_grouping(graph, problem, method="heuristic", seed=seed)
+    _finish_grouping(folder, graph, grouping, problem, current, command="demo", sources=list(inputs),
+                     extra={"county": described.to_dict()}, inputs_written=tuple(path.name for path in inputs))
 
 
 @main.command(context_settings=CONTEXT)
@@ -514,7 +518,8 @@ def demo(out_dir: Path, overwrite: bool, seed: int) -> None:
 @click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
 @click.option("--time-limit", type=float, default=60.0, show_default=True,
               help="Seconds per solver stage of each network.")
-@click.option("--gap", type=float, help="Relative gap at which a solver stage may stop.")
+@click.option("--gap", type=float, default=0.0, show_default=True,
+              help="Relative gap at which a solver stage may stop (0: proven exact).")
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes solving networks in parallel.")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder for the outputs.")
 @click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder.")

@@ -12,7 +12,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from multiprocessing import get_context
 
@@ -288,11 +288,13 @@ def group_heuristic(
     if workers > 1 and len(jobs) > 1 and len(graph) >= PARALLEL_MIN_PRACTICES:
         order = sorted(range(len(jobs)), key=lambda k: -len(jobs[k][0].codes))
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=get_context("fork")) as pool:
-            done = dict(zip(order, pool.map(_run, [jobs[k] for k in order])))
-            for k in range(len(jobs)):
-                solutions.append(done[k])
+            futures = {pool.submit(_run, jobs[k]): k for k in order}
+            done: dict[int, AreaSolution] = {}
+            for future in as_completed(futures):  # report each area as it finishes
+                done[futures[future]] = future.result()
                 if progress:
-                    progress(k + 1, len(jobs))
+                    progress(len(done), len(jobs))
+        solutions = [done[k] for k in range(len(jobs))]
     else:
         for k, job in enumerate(jobs):
             solutions.append(_run(job))

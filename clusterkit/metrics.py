@@ -134,8 +134,12 @@ def evaluate_grouping(
         centre, total_km = best_centre(xy[members], sizes[members])
         population = int(sizes[members].sum())
         sub_icbs = sorted({p.sub_icb or "" for p in practices})
-        majority = Counter(p.sub_icb for p in practices).most_common(1)[0][0]
-        group_band = problem.band_of(majority, practices[0].icb)
+        # the band of the group's main sub-ICB by patients (ties: first code), as the search takes it
+        by_area: Counter[str | None] = Counter()
+        for p in practices:
+            by_area[p.sub_icb] += p.list_size
+        majority = max(sorted(by_area, key=lambda area: area or ""), key=lambda area: by_area[area])
+        group_band = problem.band_of(majority, next(p.icb for p in practices if p.sub_icb == majority))
         if len(members) > 1:
             diffs = xy[members][:, None, :] - xy[members][None, :, :]
             diameter = float(np.sqrt((diffs**2).sum(axis=2)).max()) / 1000.0

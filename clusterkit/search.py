@@ -109,6 +109,7 @@ class AreaSolution:
     groups: int
     restarts: int
     seed: int
+    alternatives: tuple[np.ndarray, ...] = ()
 
 
 def distance_matrix(xy: np.ndarray) -> np.ndarray:
@@ -537,7 +538,8 @@ def group_counts(p: AreaProblem) -> list[int]:
     return options[:3]
 
 
-def solve_area(problem: AreaProblem, seed: int, restarts: int = 8, initial: np.ndarray | None = None) -> AreaSolution:
+def solve_area(problem: AreaProblem, seed: int, restarts: int = 8, initial: np.ndarray | None = None,
+               keep_alternatives: bool = False) -> AreaSolution:
     """Best of ``restarts`` runs of region growing + local search on one area (deterministic per seed).
 
     With ``initial`` (a group per unit), the first run starts from it instead of region growing.
@@ -549,19 +551,22 @@ def solve_area(problem: AreaProblem, seed: int, restarts: int = 8, initial: np.n
     distance = distance_matrix(problem.xy)
     best: tuple[tuple[float, float], np.ndarray] | None = None
     runs = restarts if initial is not None else max(restarts, len(counts))
+    alternatives: list[np.ndarray] = []
     for attempt in range(runs):
         count = counts[attempt % len(counts)]
         start = initial.copy() if initial is not None and attempt == 0 else _grow(problem, count, rng)
         state = _State(problem, start, distance)
         _local_search(state, rng)
         score = state.totals()
+        if keep_alternatives and score[0] <= 1e-9:
+            alternatives.append(state.unit_group.copy())
         if best is None or score[0] < best[0][0] - 1e-9 or (abs(score[0] - best[0][0]) <= 1e-9 and score[1] < best[0][1] - 1e-12):
             best = (score, state.unit_group.copy())
     assert best is not None
     (violation, cost), unit_group = best
     _, unit_group = np.unique(unit_group, return_inverse=True)
     return AreaSolution(problem.name, unit_group.astype(np.int64), violation, cost, int(unit_group.max()) + 1,
-                        runs, seed)
+                        runs, seed, tuple(alternatives))
 
 
 def _single_score(problem: AreaProblem) -> tuple[float, float]:

@@ -26,7 +26,7 @@ import pulp
 from clusterkit.budget_results import BudgetAssignment, Holding, NetworkResult, StageResult
 from clusterkit.budget_candidates import NetworkInstance, Option, build_instances, explain_infeasible, restrict
 from clusterkit.budgets import BudgetProblem
-from clusterkit.errors import SolverError
+from clusterkit.errors import InputError, SolverError
 from clusterkit.model import PracticeGraph
 from solvers.base import FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, SOLVERS, SolveResult, available_solvers, solve
 
@@ -260,13 +260,13 @@ def solve_network(
     *,
     solver: str = "highs",
     time_limit: float | None = None,
-    gap: float | None = None,
+    gap: float | None = 0.0,
 ) -> NetworkResult:
     """Assign one network's specialties: minimise the largest ratio, then maximise preference, then spread.
 
     A network found infeasible by counting before solving is returned ``INFEASIBLE`` with no stage run;
     one the solver proves infeasible gets a reason from :func:`clusterkit.budgets.explain_infeasible`.
-    ``time_limit`` and ``gap`` apply to each stage.
+    ``time_limit`` and ``gap`` apply to each stage (default gap 0: exact; ``None`` is the solver's own default).
     """
     common = dict(network=instance.network, practices=len(instance.practices), population=instance.population,
                   notes=instance.notes)
@@ -314,7 +314,7 @@ def assign_budgets(
     *,
     solver: str = "highs",
     time_limit: float | None = None,
-    gap: float | None = None,
+    gap: float | None = 0.0,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
 ) -> BudgetAssignment:
@@ -330,7 +330,8 @@ def assign_budgets(
         Specialties and rules.
     solver : {"highs", "cbc"}
     time_limit, gap : float, optional
-        Per solver stage of each network.
+        Per solver stage of each network; the default gap 0 makes every stage exact (the models are
+        small), so the lexicographic order holds exactly.
     workers : int
         Processes to solve networks in parallel (1: in this process).
     progress : callable, optional
@@ -355,7 +356,11 @@ def assign_budgets(
     if solver.lower() not in SOLVERS:
         raise SolverError(f"unknown solver {solver!r}; available: {', '.join(available_solvers()) or 'none'}")
     if workers < 1:
-        raise SolverError(f"workers must be at least 1 (got {workers})")
+        raise InputError("must be at least 1", source="--workers", value=workers)
+    if gap is not None and not 0.0 <= gap < 1.0:
+        raise InputError("must lie in [0, 1)", source="--gap", value=gap)
+    if time_limit is not None and not time_limit > 0:
+        raise InputError("must be positive", source="--time-limit", value=time_limit)
     started = time.perf_counter()
     instances, ungrouped = build_instances(graph, labels, problem)
     task = functools.partial(solve_network, solver=solver.lower(), time_limit=time_limit, gap=gap)

@@ -158,19 +158,19 @@ class _Pricer:
         return found
 
     def exact(self, centre: int, duals: np.ndarray, mu: float, time_limit: float) -> tuple[float, frozenset[int] | None]:
-        """Least reduced cost of a group centred at ``centre`` (a proven lower bound) and its units."""
+        """Least reduced cost of a group centred at ``centre`` (a proven lower bound) and its units.
+
+        A small MIP over the units (band, cannot-link, diameter and relation terms), with contiguity
+        imposed by cuts: every member other than the centre's unit needs a neighbour in the group, and
+        each part found cut off from the centre gets a separator cut; re-solved until connected.
+        """
         area = self.area
+        deadline = time.perf_counter() + time_limit
         root = self.unit_of[centre]
         allowed = self.allowed(centre)
         units = [u for u in range(self.n) if allowed[u]]
         position = {u: k for k, u in enumerate(units)}
         m = len(units)
-        arcs = []
-        if area.contiguity:
-            for u in units:
-                for v in area.unit_neighbours[u]:
-                    if v in position and v != root:
-                        arcs.append((position[u], position[v]))
         relation_pairs = []
         if self.relation_factor:
             for u in units:
@@ -178,81 +178,87 @@ class _Pricer:
                     if v in position and v > u:
                         relation_pairs.append((position[u], position[v], w))
         soft = area.soft
-        n_x, n_f, n_z = m, len(arcs), len(relation_pairs)
+        n_z = len(relation_pairs)
         n_s = 2 if soft else 0
-        size = n_x + n_f + n_z + n_s
+        size = m + n_z + n_s
         c = np.zeros(size)
-        c[:n_x] = self.assign_cost[units, centre] - duals[units]
+        c[:m] = self.assign_cost[units, centre] - duals[units]
         for k, (_, _, w) in enumerate(relation_pairs):
-            c[n_x + n_f + k] = -self.relation_factor * w
+            c[m + k] = -self.relation_factor * w
         if soft:
-            c[n_x + n_f + n_z:] = area.soft_penalty / area.population
+            c[m + n_z:] = area.soft_penalty / area.population
         lower_bounds = np.zeros(size)
         upper_bounds = np.full(size, np.inf)
-        upper_bounds[:n_x] = 1
-        upper_bounds[n_x + n_f:n_x + n_f + n_z] = 1
+        upper_bounds[:m + n_z] = 1
         lower_bounds[position[root]] = 1
         integrality = np.zeros(size)
-        integrality[:n_x] = 1
-        rows, cols, vals, row_low, row_high = [], [], [], [], []
-
-        def add_row(entries, low, high):
-            r = len(row_low)
-            for col, val in entries:
-                rows.append(r)
-                cols.append(col)
-                vals.append(val)
-            row_low.append(low)
-            row_high.append(high)
-
+        integrality[:m] = 1
+        rows: list[list[tuple[int, float]]] = []
+        limits: list[tuple[float, float]] = []
         sizes = self.unit_sizes[units]
         band = [(k, float(sizes[k])) for k in range(m)]
         if soft:
-            add_row(band + [(n_x + n_f + n_z, 1.0)], float(area.lower[centre]), np.inf)
-            add_row(band + [(n_x + n_f + n_z + 1, -1.0)], -np.inf, float(area.upper[centre]))
+            rows.append(band + [(m + n_z, 1.0)])
+            limits.append((float(area.lower[centre]), np.inf))
+            rows.append(band + [(m + n_z + 1, -1.0)])
+            limits.append((-np.inf, float(area.upper[centre])))
         else:
-            add_row(band, float(area.lower[centre]), float(area.upper[centre]))
+            rows.append(band)
+            limits.append((float(area.lower[centre]), float(area.upper[centre])))
         if area.contiguity:
-            capacity = float(m - 1)
-            inflow: dict[int, list[int]] = {}
-            outflow: dict[int, list[int]] = {}
-            for k, (a, b) in enumerate(arcs):
-                outflow.setdefault(a, []).append(k)
-                inflow.setdefault(b, []).append(k)
-                add_row([(n_x + k, 1.0), (b, -capacity)], -np.inf, 0.0)
-                add_row([(n_x + k, 1.0), (a, -capacity)], -np.inf, 0.0)
-            for v in range(m):
-                if units[v] == root:
-                    continue
-                entries = [(n_x + k, 1.0) for k in inflow.get(v, [])] + [(n_x + k, -1.0) for k in outflow.get(v, [])]
-                add_row(entries + [(v, -1.0)], 0.0, 0.0)
+            for u in units:
+                if u != root:
+                    rows.append([(position[u], 1.0)] + [(position[v], -1.0) for v in area.unit_neighbours[u]
+                                                        if v in position])
+                    limits.append((-np.inf, 0.0))
         for u in units:
             for v in self.cannot_units[u]:
                 if v in position and v > u:
-                    add_row([(position[u], 1.0), (position[v], 1.0)], -np.inf, 1.0)
+                    rows.append([(position[u], 1.0), (position[v], 1.0)])
+                    limits.append((-np.inf, 1.0))
         if area.max_diameter_km is not None:
             for a in range(m):
                 for b in range(a + 1, m):
                     far = self.distance[np.ix_(list(area.units[units[a]]), list(area.units[units[b]]))].max()
                     if far > area.max_diameter_km:
-                        add_row([(a, 1.0), (b, 1.0)], -np.inf, 1.0)
+                        rows.append([(a, 1.0), (b, 1.0)])
+                        limits.append((-np.inf, 1.0))
         for k, (a, b, _) in enumerate(relation_pairs):
-            add_row([(n_x + n_f + k, 1.0), (a, -1.0)], -np.inf, 0.0)
-            add_row([(n_x + n_f + k, 1.0), (b, -1.0)], -np.inf, 0.0)
-        matrix = sp.csr_matrix((vals, (rows, cols)), shape=(len(row_low), size))
-        result = milp(c, integrality=integrality, bounds=Bounds(lower_bounds, upper_bounds),
-                      constraints=LinearConstraint(matrix, row_low, row_high),
-                      options={"time_limit": max(0.5, time_limit), "disp": False})
-        if result.x is None:
-            if result.status == 2:  # infeasible: no group can be centred here
-                return math.inf, None
+            rows.append([(m + k, 1.0), (a, -1.0)])
+            limits.append((-np.inf, 0.0))
+            rows.append([(m + k, 1.0), (b, -1.0)])
+            limits.append((-np.inf, 0.0))
+        while True:
+            matrix = sp.csr_matrix(
+                ([value for row in rows for _, value in row],
+                 ([r for r, row in enumerate(rows) for _ in row], [col for row in rows for col, _ in row])),
+                shape=(len(rows), size))
+            low = np.array([limit[0] for limit in limits])
+            high = np.array([limit[1] for limit in limits])
+            remaining = deadline - time.perf_counter()
+            result = milp(c, integrality=integrality, bounds=Bounds(lower_bounds, upper_bounds),
+                          constraints=LinearConstraint(matrix, low, high),
+                          options={"time_limit": max(0.2, remaining), "disp": False})
             bound = getattr(result, "mip_dual_bound", None)
-            return (bound - mu if bound is not None and math.isfinite(bound) else -math.inf), None
-        bound = getattr(result, "mip_dual_bound", None)
-        if bound is None or not math.isfinite(bound):
-            bound = result.fun if result.status == 0 else -math.inf
-        column = frozenset(units[k] for k in range(m) if result.x[k] > 0.5)
-        return min(bound, result.fun) - mu, column
+            if result.x is None:
+                if result.status == 2:  # infeasible: no group can be centred here
+                    return math.inf, None
+                return (bound - mu if bound is not None and math.isfinite(bound) else -math.inf), None
+            if bound is None or not math.isfinite(bound):
+                bound = result.fun if result.status == 0 else -math.inf
+            chosen = [units[k] for k in range(m) if result.x[k] > 0.5]
+            if not area.contiguity or len(chosen) == 1:
+                return min(bound, result.fun) - mu, frozenset(chosen)
+            parts = [part for part in nx.connected_components(self.graph.subgraph(chosen)) if root not in part]
+            if not parts:
+                return min(bound, result.fun) - mu, frozenset(chosen)
+            if result.status != 0 or time.perf_counter() >= deadline:
+                return (min(bound, result.fun) - mu if math.isfinite(bound) else -math.inf), None
+            for part in parts:
+                boundary = {v for u in part for v in area.unit_neighbours[u] if v in position} - set(part)
+                for u in part:
+                    rows.append([(position[u], 1.0)] + [(position[v], -1.0) for v in sorted(boundary)])
+                    limits.append((-np.inf, 0.0))
 
 
 def _master_lp(columns: list[frozenset[int]], costs: list[float], n: int, count: int | None, big: float = 0.0):
@@ -380,13 +386,15 @@ def solve_area_colgen(
     if incumbent is not None and None not in counts:
         first = len(np.unique(incumbent[1]))
         counts.sort(key=lambda k: (abs(k - first), k))
+    if None not in counts and len(counts) > 1:
+        counts.insert(0, None)  # the LP over every count first: a bound whatever happens later
     max_groups = n if area.soft else max(1, int(area.population // max(float(np.min(area.lower)), 1.0)))
     bounds: dict[int | None, float] = {}
     converged_all = True
     rounds = 0
     deadline = started + 0.85 * time_limit
     for position, count in enumerate(counts):
-        share = (deadline - time.perf_counter()) / (len(counts) - position)
+        share = (deadline - time.perf_counter()) * (0.75 if count is None else 1.0 / (len(counts) - position))
         cutoff = incumbent[0] * (1 - tolerance) if incumbent is not None else math.inf
         bound, converged, used = _generate(pricer, pool, count, max_groups, time.perf_counter() + max(share, 0.5),
                                            cutoff)
@@ -407,7 +415,9 @@ def solve_area_colgen(
                                             solver, remaining, incumbent)
     if incumbent is not None and (objective is None or incumbent[0] < objective - 1e-12):
         objective, unit_group = incumbent
-    bound = min(bounds.values()) if bounds else -math.inf
+    branches = [value for count, value in bounds.items() if count is not None]
+    branched = min(branches) if branches and len(branches) == len(counts) - (None in counts) else -math.inf
+    bound = max(bounds.get(None, -math.inf), branched) if bounds else -math.inf
     seconds = time.perf_counter() - started
     # columns leave out the constant part of the relation term (relations inside must-link units)
     offset = 0.0

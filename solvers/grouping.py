@@ -47,7 +47,7 @@ from clusterkit.errors import InputError
 from clusterkit.grouping import adjacency_for, area_problems, group_heuristic
 from clusterkit.model import PracticeGraph
 from clusterkit.problem import UNGROUPED, Grouping, GroupingProblem
-from clusterkit.search import AreaProblem, distance_matrix
+from clusterkit.search import AreaProblem, distance_matrix, solve_area
 from solvers.base import FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, solve
 from solvers.colgen import solve_area_colgen
 
@@ -461,7 +461,7 @@ def solve_grouping_exact(
         limit = max(1.0, budget_left * share)
         initial = _initial_from(heuristic, area)
         if formulation == "colgen":
-            result = _colgen(area, initial, limit, solver, gap)
+            result = _colgen(area, initial, limit, solver, gap, seed)
         else:
             result = solve_area_exact(area, initial, time_limit=limit, solver=solver, gap=gap)
         budget_left = max(0.0, budget_left - result.seconds)
@@ -535,10 +535,17 @@ def solve_grouping_exact(
     )
 
 
+#: Region-growing starts whose groups seed the column pool of the exact method.
+POOL_RESTARTS = 48
+
+
 def _colgen(area: AreaProblem, initial: np.ndarray | None, time_limit: float, solver: str,
-            gap: float | None) -> ExactAreaResult:
-    outcome = solve_area_colgen(area, [initial] if initial is not None else [], time_limit=time_limit,
-                                solver=solver, gap=gap)
+            gap: float | None, seed: int) -> ExactAreaResult:
+    starts = [initial] if initial is not None else []
+    if len(area.units) > 1:
+        budget = min(POOL_RESTARTS, max(4, 3000 // len(area.units)))
+        starts += list(solve_area(area, seed, budget, keep_alternatives=True).alternatives)
+    outcome = solve_area_colgen(area, starts, time_limit=time_limit, solver=solver, gap=gap)
     return ExactAreaResult(outcome.unit_group, (), outcome.status, outcome.objective, outcome.bound, outcome.rounds,
                            outcome.columns, outcome.seconds, False)
 

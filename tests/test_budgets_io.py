@@ -195,3 +195,10 @@ def test_cli_partly_infeasible_writes_the_feasible_networks(tmp_path):
     assert networks == {"N1", "N2"}
     summary = json.loads((out / "summary.json").read_text())
     assert summary["ungrouped"] == ["Y91009"] and summary["networks"]["by_status"]["INFEASIBLE"] == 1
+
+
+@pytest.mark.parametrize("option, value", [("--gap", "-0.1"), ("--time-limit", "0"), ("--workers", "0"),
+                                           ("--max-per-practice", "0"), ("--variance", "2")])
+def test_cli_bad_solver_options_exit_2(tmp_path, option, value):
+    result = run([*SEEDS, option, value, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and option in result.stderr and result.stderr.count("\n") == 1
