@@ -586,7 +586,7 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
     if assignment.ungrouped:
         click.echo(f"not in a network: {len(assignment.ungrouped)} ({_codes(assignment.ungrouped)})")
     for note in summary["notes"][:10]:
-        click.echo(f"note: {note}", err=True)
+        click.echo(f"clusterkit: note: {note}", err=True)
     click.echo(f"wrote assignments.csv, exposure.csv, holders.geojson, summary.json to {folder}")
     if assignment.unsolved and not assignment.infeasible:
         for result in assignment.unsolved[:10]:

@@ -215,8 +215,13 @@ def build_instances(
     )
     if ungrouped:
         log.info("%d practice(s) are in no network and take no part: %s", len(ungrouped),
-                    ", ".join(ungrouped[:10]) + (" ..." if len(ungrouped) > 10 else ""))
+                 ", ".join(ungrouped[:10]) + (" ..." if len(ungrouped) > 10 else ""))
     return instances, ungrouped
+
+
+def _fits(holder: Holder, budget: float, cap: float) -> bool:
+    """Whether ``budget`` is within ``cap`` times the holder's turnover."""
+    return holder.turnover > 0 and budget <= cap * holder.turnover * (1 + _TOLERANCE)
 
 
 def _holder(graph: PracticeGraph, name: str, members: Sequence[str], kind: str) -> Holder:
@@ -264,16 +269,13 @@ def network_instance(
     reasons: list[str] = []
     cap = problem.risk_cap
     for specialty, budget in budgets.items():
-        def fits(holder: Holder) -> bool:
-            return budget <= cap * holder.turnover * (1 + _TOLERANCE) and holder.turnover > 0
-
-        chosen = [h for h in singles if fits(h)]
+        chosen = [h for h in singles if _fits(h, budget, cap)]
         if not chosen:
             for size in range(2, min(problem.max_consortium_size, len(willing)) + 1):
-                chosen = [h for h in automatic(size) if fits(h)]
+                chosen = [h for h in automatic(size) if _fits(h, budget, cap)]
                 if chosen:
                     break
-        chosen += [h for h in named if fits(h)]
+        chosen += [h for h in named if _fits(h, budget, cap)]
         if not chosen:
             reasons.append(_cap_reason(network, specialty, budget, problem, singles, named, automatic, len(willing)))
         for holder in sorted(chosen, key=lambda h: (h.kind != "practice", h.name)):
@@ -298,7 +300,8 @@ def _cap_reason(
     willing_count: int,
 ) -> str:
     candidates = [h.turnover for h in singles] + [h.turnover for h in named]
-    text = f"network {network}: {specialty} {format_money(budget)} exceeds {format_number(problem.risk_cap)} × turnover of every practice"
+    text = (f"network {network}: {specialty} {format_money(budget)} exceeds {format_number(problem.risk_cap)} × "
+            "turnover of every practice")
     size = min(problem.max_consortium_size, willing_count)
     if size >= 2:
         text += f" and of every consortium of up to {size} adjacent practices"

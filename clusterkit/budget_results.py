@@ -345,7 +345,8 @@ def budget_summary(
     also minimises the largest over all networks.
     """
     flagged = sorted({(e.network, e.specialty, e.holder) for e in exposures if e.level == "holder" and e.flagged})
-    members_flagged = sorted({(e.network, e.specialty, e.party) for e in exposures if e.level == "member" and e.flagged})
+    members_flagged = sorted({(e.network, e.specialty, e.party) for e in exposures
+                              if e.level == "member" and e.flagged})
     holdings = assignment.holdings
     served = [r for r in assignment.networks if r.holdings]
     return {

@@ -121,7 +121,8 @@ def evaluate_grouping(
     index = graph.index
     xy = graph.xy
     sizes = graph.list_sizes.astype(float)
-    adjacency = graph.layer("adjacency")
+    # a must-link unit counts as connected, as the search and the exact model treat it
+    adjacency = nx.compose(graph.layer("adjacency"), graph.layer("must_link"))
     groups: dict[str, list[int]] = {}
     for code in graph.codes:
         label = labels.get(code, UNGROUPED)

@@ -402,7 +402,15 @@ def _split(state: _State, group: int) -> dict[int, set[int]] | None:
         return None
     centres = np.array([p.xy[list(p.units[u])].mean(axis=0) for u in units])
     distance = ((centres[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-    a, b = np.unravel_index(int(np.argmax(distance)), distance.shape)
+    a, b = (int(k) for k in np.unravel_index(int(np.argmax(distance)), distance.shape))
+    if a == b:  # every unit at one place (practices sharing a health centre): any two will do
+        b = 1 if a == 0 else 0
+    if state.has_cannot:  # a cannot-link pair inside: grow the halves from its two units
+        position = {i: k for k, u in enumerate(units) for i in p.units[u]}
+        pair = next(((position[i], position[j]) for i in sorted(position) for j in p.cannot[i]
+                     if j in position and position[j] != position[i]), None)
+        if pair is not None:
+            a, b = pair
     sides = {units[a]: 0, units[b]: 1}
     totals = [state.unit_sizes[units[a]], state.unit_sizes[units[b]]]
     remaining = set(units) - set(sides)

@@ -165,8 +165,9 @@ def read_preferences(
                               value=code)
         specialty = _cell(table, cells, columns, "specialty")
         if specialty.casefold() not in names:
-            raise table.error(f"names a specialty that is not in the specialties file ({', '.join(sorted(names.values()))})",
-                              row=row, column=columns["specialty"], value=specialty)
+            known = ", ".join(sorted(names.values()))
+            raise table.error(f"names a specialty that is not in the specialties file ({known})", row=row,
+                              column=columns["specialty"], value=specialty)
         score = parse_float(table, row, columns["score"], _cell(table, cells, columns, "score"), what="a score")
         key = (code, specialty.casefold())
         if key in first_row:

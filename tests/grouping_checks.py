@@ -58,10 +58,11 @@ TWO_TOWNS_OBJECTIVE = 66_000 / 72_000
 
 
 def contiguity_graph(graph: PracticeGraph, problem: GroupingProblem) -> nx.Graph:
-    """The adjacency a grouping must be connected on: the problem's adjacency, plus a re-triangulation
-    of each piece whose practices leaving out the unwilling split (as documented in ``split_areas``)."""
+    """The adjacency a grouping must be connected on: the problem's adjacency plus the must-link pairs
+    (a must-link unit is one node to the search and the exact model), plus a re-triangulation of each
+    piece that leaving out the unwilling split (as documented in ``split_areas``)."""
     graph = adjacency_for(graph, problem)
-    layer = nx.Graph(graph.layer("adjacency"))
+    layer = nx.compose(graph.layer("adjacency"), graph.layer("must_link"))
     pieces, _ = split_areas(graph, problem)
     for _, codes in pieces:
         if len(codes) > 1 and not nx.is_connected(layer.subgraph(codes)):

@@ -44,11 +44,13 @@ def test_read_specialties_rates_budgets_and_overrides(tmp_path):
     ("specialty,budget\nurology,1000000\nENT,-5\n", "s.csv, row 3, column 'budget': is negative"),
     ("specialty,budget\nurology,1000000\nUrology,5\n", "s.csv, row 3, column 'specialty': specialty appears twice"),
     ("specialty,rate_per_1000,budget\nurology,1,2\n", "row 2, column 'rate_per_1000': give either"),
-    ("specialty,budget\nurology,\n", "row 2, column 'budget': give either a rate per 1,000 patients or a budget, not neither"),
+    ("specialty,budget\nurology,\n", "row 2, column 'budget': give either a rate per 1,000 patients or a budget, "
+                                      "not neither"),
     ("specialty,budget\n,5\n", "row 2, column 'specialty': specialty is empty"),
     ("specialty,budget\nurology,lots\n", "row 2, column 'budget': is not an amount in £ (got 'lots')"),
     ("specialty,cost\nurology,5\n", "row 1: needs a column 'rate_per_1000'"),
-    ("specialty,budget,network\nurology,5,P9\n", "row 2, column 'network': names a network that is not in the grouping"),
+    ("specialty,budget,network\nurology,5,P9\n",
+     "row 2, column 'network': names a network that is not in the grouping"),
 ])
 def test_read_specialties_names_the_bad_cell(tmp_path, text, message):
     path = write(tmp_path, "s.csv", text)
@@ -66,7 +68,8 @@ def test_read_preferences_and_its_errors(tmp_path, graph):
         ("practice_code,specialty,score\nZZ9,urology,1\n", "row 2, column 'practice_code': names a practice"),
         ("practice_code,specialty,score\nA1,cardiology,1\n", "row 2, column 'specialty': names a specialty"),
         ("practice_code,specialty,score\nA1,urology,x\n", "row 2, column 'score': is not a score"),
-        ("practice_code,specialty,score\nA1,urology,1\nA1,urology,2\n", "row 3: preference of A1 for urology appears twice"),
+        ("practice_code,specialty,score\nA1,urology,1\nA1,urology,2\n",
+         "row 3: preference of A1 for urology appears twice"),
     ):
         with pytest.raises(InputError, match=message):
             read_preferences(write(tmp_path, "bad.csv", text), graph, specialties)
