@@ -273,9 +273,10 @@ def group(band: str, soft: bool, penalty: float, band_for: tuple[str, ...], cont
         if grouping.status == "INFEASIBLE":
             raise InfeasibleError("the solver proved that no grouping meets the rules"
                                   + (f" ({grouping.notes[-1]})" if grouping.notes else ""))
-    except InfeasibleError as error:
-        for reason in error.reasons[1:10]:
-            click.echo(f"clusterkit: also: {reason}", err=True)
+    except BaseException as error:
+        if isinstance(error, InfeasibleError):
+            for reason in error.reasons[1:10]:
+                click.echo(f"clusterkit: also: {reason}", err=True)
         if not existed and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()  # nothing was written: leave nothing behind
         raise
@@ -353,7 +354,8 @@ def _finish_grouping(folder: Path, graph: Any, grouping: Any, problem: Any, curr
         unmet = ("no grouping meeting every hard rule was found (not proven impossible); the closest one was "
                  "written; try --soft, more --restarts or --method exact")
     elif relaxed_because:
-        unmet = f"the hard rules cannot be met, so a soft band was used (--best-effort): {relaxed_because}"
+        unmet = ("the hard rules cannot be met (reason above, and in summary.json), so a soft band was used "
+                 "(--best-effort)")
     elif outside:
         unmet = (f"{len(outside)} of {metrics.groups} groups lie outside the band (soft mode): "
                  f"{_codes(tuple(outside))}")
@@ -397,7 +399,8 @@ def _grouping_text(grouping: Any, metrics: Any, problem: Any) -> str:
         f"objective:   {number(grouping.objective)} ({meaning[problem.objective]}"
         + (f"; includes {', '.join(extras)}" if extras else "") + ")",
         f"groups:      {metrics.groups:,} ({metrics.population:,} patients); {metrics.in_band_share:.0%} in band "
-        f"{problem.band}" + (f" (with {len(grouping.flagged)} flagged practice(s) alone above it)"
+        f"{problem.band}" + (f" or its --band-for waiver ({', '.join(problem.band_for)})" if problem.band_for else "")
+        + (f" (with {len(grouping.flagged)} flagged practice(s) alone above it)"
                              if grouping.flagged else "") + f", {metrics.connected_share:.0%} connected",
         f"distance:    {metrics.weighted_km:.3f} km per patient to the group's centre; widest group "
         f"{metrics.max_diameter_km:.1f} km",

@@ -52,6 +52,10 @@ DEFAULT_SKIPS: dict[tuple[str, str], str] = {
     ("pmedian-bound", "england"): "not run: a national p-median is out of reach of a 60 s limit",
 }
 
+#: Notes shown per row in the Markdown (all of them stay in the JSON), and characters per note.
+MAX_NOTES = 4
+MAX_NOTE_CHARS = 240
+
 LABELS = {
     "clusterkit-heuristic": "clusterkit heuristic",
     "clusterkit-exact": "clusterkit exact (HiGHS)",
@@ -61,6 +65,7 @@ LABELS = {
     "spopt-regionkmeans": "spopt region k-means",
     "kmeans-constrained": "k-means-constrained (counts)",
     "gerrychain-recom": "GerryChain ReCom",
+    "gerrychain-recom-long": "GerryChain ReCom, long chain",
 }
 
 
@@ -183,6 +188,9 @@ def notes(rows: list[Row]) -> str:
         said = list(row.notes)
         if row.outcome in ("failed", "unavailable") and row.message:
             said.append(row.message)
+        if len(said) > MAX_NOTES:
+            said = said[:MAX_NOTES] + [f"... {len(said) - MAX_NOTES} more note(s) in the JSON"]
+        said = [note if len(note) <= MAX_NOTE_CHARS else note[:MAX_NOTE_CHARS - 3] + "..." for note in said]
         if said:
             lines.append(f"- {LABELS.get(row.method, row.method)}, {row.instance}: " + "; ".join(said))
     return "\n".join(lines)
@@ -202,6 +210,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--exact-time-limit", type=float, default=60.0, help="exact solver limit per area (s)")
     parser.add_argument("--chain-seconds", type=float, default=30.0,
                         help="GerryChain budget when the clusterkit heuristic did not run on the instance")
+    parser.add_argument("--long-chain-seconds", type=float, default=60.0,
+                        help="budget of the gerrychain-recom-long row (a longer chain, for reference)")
     parser.add_argument("--workers", type=int, default=2, help="processes of the clusterkit heuristic")
     parser.add_argument("--skip", default=None,
                         help='method@instance list to leave out ("" runs everything); default: exact and '
@@ -244,11 +254,14 @@ def main(argv: list[str] | None = None) -> int:
                 row.message = skips[(method, instance)]
                 rows.append(row)
                 continue
-            budget = heuristic_seconds if heuristic_seconds is not None else arguments.chain_seconds
+            if method == "gerrychain-recom-long":
+                budget = arguments.long_chain_seconds
+            else:
+                budget = heuristic_seconds if heuristic_seconds is not None else arguments.chain_seconds
             timeout = arguments.peer_timeout
             if method in ("clusterkit-exact", "pmedian-bound"):
                 timeout += arguments.exact_time_limit * areas
-            if method == "gerrychain-recom":
+            if method.startswith("gerrychain"):
                 timeout += budget
             out = runs / f"{instance}--{method}.json"
             out.unlink(missing_ok=True)
@@ -266,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
                 row.notes.append(f"chain budget {budget:.1f} s = "
                                  + ("the clusterkit heuristic's time" if heuristic_seconds is not None
                                     else "--chain-seconds (heuristic not run)"))
+            if method == "gerrychain-recom-long" and row.outcome == "ok":
+                row.notes.append(f"chain budget {budget:.0f} s (--long-chain-seconds)")
             log.info("%s on %s: %s", method, instance, status_text(row) if row.outcome != "ok" else
                      f"{row.metrics['weighted_km']:.3f} km in {row.seconds:.1f} s" if row.metrics else "no labels")
             rows.append(row)

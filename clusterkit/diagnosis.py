@@ -54,7 +54,8 @@ def infeasibility_reasons(graph: PracticeGraph, problem: GroupingProblem) -> lis
             reasons.append(f"must-link chain {names} has {total:,} patients, above the upper bound {band.upper:,}")
         areas = {piece_of.get(code) for code in members}
         if problem.within != "none" and len({getattr(graph.practice(c), problem.within) for c in members}) > 1:
-            reasons.append(f"must-link chain {names} crosses a {problem.within.replace('_', '-')} boundary, "
+            level = "a sub-ICB" if problem.within == "sub_icb" else "an ICB"
+            reasons.append(f"must-link chain {names} crosses {level} boundary, "
                            f"but groups must stay within one (--within {problem.within})")
         elif len(areas) > 1 and problem.contiguity:
             reasons.append(f"must-link chain {names} joins practices that no contiguous group can hold together")

@@ -66,7 +66,10 @@ class Band:
             raise InputError("a band is written lower:upper, e.g. 30000:50000", source=option, value=text) from None
         if low > high:
             raise InputError("band lower bound exceeds its upper bound", source=option, value=text)
-        return cls(low, high)
+        try:
+            return cls(low, high)
+        except InputError as error:  # name the option the band came from
+            raise InputError(error.detail, source=option, value=text) from None
 
     def contains(self, population: float) -> bool:
         """Whether ``population`` lies in the band."""

@@ -343,9 +343,10 @@ def _repair(state: _State, fixed: set[int], rng: np.random.Generator) -> bool:
         group = int(group)
         units = state.members[group]
         lower = float(p.lower[p.units[next(iter(units))][0]])
-        if population[group] < lower:
+        trial = None
+        if population[group] < lower and not p.soft:  # (a soft group's violation is never its band)
             trial = _dissolve(state, group, population)
-        else:
+        if trial is None:  # too large, or a cannot-link / diameter violation: split
             trial = _split(state, group)
         if trial is None:
             continue

@@ -284,11 +284,12 @@ def _master_lp(columns: list[frozenset[int]], costs: list[float], n: int, count:
 
 
 def _generate(pricer: _Pricer, pool: dict[frozenset[int], float], count: int | None, max_groups: int,
-              deadline: float, cutoff: float) -> tuple[float, bool, int]:
+              deadline: float, cutoff: float) -> tuple[float, bool, int, tuple | None]:
     """Column generation for one number of groups (or any, when ``count`` is None).
 
-    Returns ``(bound, converged, rounds)``: a proven lower bound on groupings with that count
-    (``-inf`` if none), whether the LP was solved to optimality over all columns, and rounds run.
+    Returns ``(bound, converged, rounds, duals)``: a proven lower bound on groupings with that count
+    (``-inf`` if none), whether the LP was solved to optimality over all columns, rounds run, and when
+    converged the LP's ``(value, unit duals, count dual)``.
     Stops early once the bound reaches ``cutoff`` (no better grouping has this count).
     """
     n = pricer.n
@@ -301,7 +302,7 @@ def _generate(pricer: _Pricer, pool: dict[frozenset[int], float], count: int | N
         columns = list(pool)
         master = _master_lp(columns + artificial, [pool[c] for c in columns] + [big] * n, n, count, big)
         if master is None:
-            return bound, False, rounds
+            return bound, False, rounds, None
         value, duals, mu, _ = master
         found: list[tuple[float, frozenset[int]]] = []
         for centre in pricer.centres:
@@ -317,7 +318,7 @@ def _generate(pricer: _Pricer, pool: dict[frozenset[int], float], count: int | N
         for centre in order:
             remaining = deadline - time.perf_counter()
             if remaining <= 0.2:
-                return bound, False, rounds
+                return bound, False, rounds, None
             reduced, column = pricer.exact(centre, duals, mu, remaining)
             least = min(least, reduced)
             if column is not None and reduced < -1e-9 and column not in pool:
@@ -328,10 +329,80 @@ def _generate(pricer: _Pricer, pool: dict[frozenset[int], float], count: int | N
         groups = count if count is not None else max_groups
         bound = max(bound, value + groups * min(0.0, least))
         if added == 0:
-            return max(bound, value), True, rounds
+            return max(bound, value), True, rounds, (value, duals, mu)
         if bound >= cutoff:
-            return bound, False, rounds
-    return bound, False, rounds
+            return bound, False, rounds, None
+    return bound, False, rounds, None
+
+
+def _enumerate(pricer: _Pricer, duals: np.ndarray, mu: float, slack: float, deadline: float,
+               limit: int = 400_000) -> dict[frozenset[int], float] | None:
+    """Every feasible group whose reduced cost is at most ``slack``, or None if time or ``limit`` runs out.
+
+    With duals of the optimal master LP (value :math:`z_{LP}`) and a grouping of cost :math:`UB`, every
+    group of a better grouping has reduced cost at most :math:`UB - z_{LP}`; so a set-partitioning MIP
+    over the groups found here (and the pool) finds the optimum. For each centre, connected sets holding
+    its unit are enumerated by including or excluding one frontier unit at a time, pruned when the
+    band's upper bound is passed or when even the most favourable additions (a fractional knapsack
+    over the units of negative value) cannot bring the reduced cost down to ``slack``.
+    """
+    area = pricer.area
+    found: dict[frozenset[int], float] = {}
+    sizes = pricer.unit_sizes
+    nodes = 0
+    for centre in pricer.centres:
+        root = pricer.unit_of[centre]
+        allowed = pricer.allowed(centre)
+        value = pricer.assign_cost[:, centre] - duals
+        upper, lower = float(area.upper[centre]), float(area.lower[centre])
+        negative = sorted((u for u in range(pricer.n) if allowed[u] and value[u] < 0 and u != root),
+                          key=lambda u: value[u] / max(sizes[u], 1.0))
+        relation = pricer.relation_factor
+        stack = [(frozenset([root]), float(sizes[root]), float(value[root]),
+                  frozenset(v for v in area.unit_neighbours[root] if allowed[v]), frozenset())]
+        while stack:
+            nodes += 1
+            if nodes % 2000 == 0 and time.perf_counter() > deadline:
+                return None
+            members, population, total, frontier, excluded = stack.pop()
+            # optimistic completion: fractional knapsack over negative units still available
+            room = upper - population
+            optimistic = total
+            for u in negative:
+                if room <= 0:
+                    break
+                if u in members or u in excluded:
+                    continue
+                take = min(1.0, room / max(sizes[u], 1.0))
+                optimistic += take * value[u]
+                room -= sizes[u]
+            bonus = relation * sum(w for u in members for w in pricer.relation[u].values()) if relation else 0.0
+            if optimistic - bonus - mu > slack + 1e-12:
+                continue
+            if not frontier:
+                if lower <= population <= upper:
+                    cost = pricer.cost(members)
+                    if cost is not None:
+                        reduced = cost - float(duals[list(members)].sum()) - mu
+                        if reduced <= slack + 1e-12:
+                            found[members] = cost
+                            if len(found) > limit:
+                                return None
+                continue
+            unit = min(frontier)
+            rest = frontier - {unit}
+            stack.append((members, population, total, rest, excluded | {unit}))
+            grown = population + sizes[unit]
+            if grown <= upper and not (pricer.cannot_units[unit] & members):
+                if area.max_diameter_km is None or all(
+                        pricer.distance[np.ix_(list(area.units[unit]), list(area.units[v]))].max()
+                        <= area.max_diameter_km for v in members):
+                    extra = frozenset(v for v in area.unit_neighbours[unit]
+                                      if allowed[v] and v not in members and v not in excluded)
+                    stack.append((members | {unit}, grown, total + float(value[unit]), rest | extra - {unit},
+                                  excluded))
+    log.debug("enumeration: %d nodes, %d columns", nodes, len(found))
+    return found
 
 
 def _counts(area: AreaProblem, pricer: _Pricer) -> list[int | None]:
@@ -390,17 +461,37 @@ def solve_area_colgen(
         counts.insert(0, None)  # the LP over every count first: a bound whatever happens later
     max_groups = n if area.soft else max(1, int(area.population // max(float(np.min(area.lower)), 1.0)))
     bounds: dict[int | None, float] = {}
+    enumerated_proof = False
     converged_all = True
     rounds = 0
     deadline = started + 0.85 * time_limit
     for position, count in enumerate(counts):
         share = (deadline - time.perf_counter()) * (0.75 if count is None else 1.0 / (len(counts) - position))
         cutoff = incumbent[0] * (1 - tolerance) if incumbent is not None else math.inf
-        bound, converged, used = _generate(pricer, pool, count, max_groups, time.perf_counter() + max(share, 0.5),
-                                           cutoff)
+        bound, converged, used, lp = _generate(pricer, pool, count, max_groups,
+                                               time.perf_counter() + max(share, 0.5), cutoff)
         rounds += used
         bounds[count] = bound
         converged_all &= converged
+        if position == 0 and lp is not None and incumbent is not None:
+            value, duals, mu = lp
+            slack = incumbent[0] - value
+            enumerated = _enumerate(pricer, duals, mu, slack, deadline)
+            if enumerated is not None:
+                pool.update(enumerated)
+                columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
+                fixed = area.count if area.count is not None else (len(pricer.hub_units) or None)
+                remaining = max(2.0, time_limit - (time.perf_counter() - started))
+                objective, unit_group, proof = _best_partition(columns, [pool[c] for c in columns], n, fixed, solver,
+                                                               remaining, incumbent, with_result=True)
+                if objective is not None and objective < incumbent[0] - 1e-12:
+                    incumbent = (objective, unit_group)
+                if proof is not None and proof.bound is not None:
+                    # complete over every group that could improve: the MIP's bound is the problem's
+                    bounds = {None: min(proof.bound, incumbent[0])}
+                    counts = [None]
+                    enumerated_proof = True
+                    break
         # a better grouping with this count may now be in the pool
         if count is not None and bound < cutoff:
             columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
@@ -408,13 +499,16 @@ def solve_area_colgen(
                                                 max(1.0, min(5.0, deadline - time.perf_counter())), None)
             if value is not None and (incumbent is None or value < incumbent[0] - 1e-12):
                 incumbent = (value, unit_group)
-    remaining = max(2.0, time_limit - (time.perf_counter() - started))
-    columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
-    objective, unit_group = _best_partition(columns, [pool[c] for c in columns], n,
-                                            area.count if area.count is not None else (len(pricer.hub_units) or None),
-                                            solver, remaining, incumbent)
-    if incumbent is not None and (objective is None or incumbent[0] < objective - 1e-12):
+    if enumerated_proof:
         objective, unit_group = incumbent
+    else:
+        remaining = max(2.0, time_limit - (time.perf_counter() - started))
+        columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
+        fixed = area.count if area.count is not None else (len(pricer.hub_units) or None)
+        objective, unit_group = _best_partition(columns, [pool[c] for c in columns], n, fixed, solver, remaining,
+                                                incumbent)
+        if incumbent is not None and (objective is None or incumbent[0] < objective - 1e-12):
+            objective, unit_group = incumbent
     branches = [value for count, value in bounds.items() if count is not None]
     branched = min(branches) if branches and len(branches) == len(counts) - (None in counts) else -math.inf
     bound = max(bounds.get(None, -math.inf), branched) if bounds else -math.inf
@@ -437,10 +531,19 @@ def solve_area_colgen(
                                   seconds)
 
 
-def _best_partition(columns, costs, n, count, solver, time_limit, incumbent):
-    """Set-partitioning MIP over the pool (warm-started from the incumbent)."""
+def _best_partition(columns, costs, n, count, solver, time_limit, incumbent, with_result=False):
+    """Set-partitioning MIP over the pool (warm-started from the incumbent).
+
+    Returns ``(objective, unit_group)``, plus the solver's result when ``with_result``.
+    """
+    if with_result:
+        return _partition(columns, costs, n, count, solver, time_limit, incumbent)
+    return _partition(columns, costs, n, count, solver, time_limit, incumbent)[:2]
+
+
+def _partition(columns, costs, n, count, solver, time_limit, incumbent):
     if not columns:
-        return None, None
+        return None, None, None
     model = pulp.LpProblem("partition", pulp.LpMinimize)
     pick = [pulp.LpVariable(f"g_{k}", cat=pulp.LpBinary) for k in range(len(columns))]
     model += pulp.lpSum(cost * var for cost, var in zip(costs, pick))
@@ -450,7 +553,7 @@ def _best_partition(columns, costs, n, count, solver, time_limit, incumbent):
             covering[u].append(var)
     for u in range(n):
         if not covering[u]:
-            return None, None
+            return None, None, None
         model += pulp.lpSum(covering[u]) == 1, f"cover_{u}"
     if count is not None:
         model += pulp.lpSum(pick) == count, "count"
@@ -462,7 +565,7 @@ def _best_partition(columns, costs, n, count, solver, time_limit, incumbent):
         warm = True
     result = solve(model, solver, time_limit=time_limit, warm_start=warm)
     if not result.has_solution:
-        return None, None
+        return None, None, None
     unit_group = np.full(n, -1, dtype=np.int64)
     number = 0
     for var, column in zip(pick, columns):
@@ -471,5 +574,5 @@ def _best_partition(columns, costs, n, count, solver, time_limit, incumbent):
                 unit_group[u] = number
             number += 1
     if (unit_group < 0).any():
-        return None, None
-    return float(sum(cost for cost, var in zip(costs, pick) if (var.varValue or 0) > 0.5)), unit_group
+        return None, None, None
+    return float(sum(cost for cost, var in zip(costs, pick) if (var.varValue or 0) > 0.5)), unit_group, result

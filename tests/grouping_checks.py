@@ -62,10 +62,11 @@ def contiguity_graph(graph: PracticeGraph, problem: GroupingProblem) -> nx.Graph
     (a must-link unit is one node to the search and the exact model), plus a re-triangulation of each
     piece that leaving out the unwilling split (as documented in ``split_areas``)."""
     graph = adjacency_for(graph, problem)
-    layer = nx.compose(graph.layer("adjacency"), graph.layer("must_link"))
+    adjacency = graph.layer("adjacency")
+    layer = nx.compose(adjacency, graph.layer("must_link"))
     pieces, _ = split_areas(graph, problem)
     for _, codes in pieces:
-        if len(codes) > 1 and not nx.is_connected(layer.subgraph(codes)):
+        if len(codes) > 1 and not nx.is_connected(adjacency.subgraph(codes)):
             xy = np.array([(graph.practice(c).x, graph.practice(c).y) for c in codes])
             layer.add_edges_from((codes[a], codes[b]) for a, b in delaunay_edges(xy))
     return layer

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from grouping_checks import ORIGIN, assert_valid_grouping, make_graph, practice
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from clusterkit.errors import InfeasibleError
@@ -25,6 +25,15 @@ class Case:
     problem: GroupingProblem
     #: the band admits one group of every willing practice and there is no cannot-link: a grouping exists
     surely_feasible: bool
+
+    def __repr__(self) -> str:  # what hypothesis prints for a failing case: short and complete
+        practices = [(p.code, round(p.x - X0), round(p.y - Y0), p.list_size, p.sub_icb, p.willing)
+                     for p in self.graph.practices]
+        links = {kind: sorted(self.graph.layer(kind).edges()) for kind in ("must_link", "cannot_link")}
+        return f"Case({practices}, {links}, {self.problem}, surely_feasible={self.surely_feasible})"
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(repr(self))
 
 
 @st.composite
@@ -74,9 +83,11 @@ def test_every_grouping_keeps_the_invariants(case: Case, seed: int) -> None:
     try:
         grouping = _group(case, seed)
     except InfeasibleError as error:
+        event("infeasible (proven before the search)")
         assert not case.surely_feasible, f"a feasible case was declared infeasible: {error}"
         assert str(error).startswith("no grouping can meet the rules: ") and error.reasons
         return
+    event(f"{grouping.status}{' (soft)' if case.problem.soft else ''}")
     assert_valid_grouping(case.graph, grouping, case.problem)
     assert grouping.status in ("FEASIBLE", "NO_SOLUTION")
     if case.surely_feasible:

@@ -106,6 +106,19 @@ def _weights(graph: PracticeGraph) -> Any:
 
 
 # --------------------------------------------------------------------------- clusterkit
+ALONE = "exceeds the band's upper bound and stands alone"
+
+
+def _short_notes(notes: tuple[str, ...] | list[str]) -> list[str]:
+    """clusterkit's notes with the one-per-practice "stands alone" notes merged into one."""
+    alone = [note.split(" ")[1] for note in notes if ALONE in note and note.startswith("practice ")]
+    kept = [note for note in notes if not (ALONE in note and note.startswith("practice "))]
+    if alone:
+        kept.append(f"{len(alone)} practice(s) exceed the band's upper bound and stand alone: {', '.join(alone[:10])}"
+                    + (", ..." if len(alone) > 10 else ""))
+    return kept
+
+
 def clusterkit_heuristic(graph: PracticeGraph, settings: Settings) -> MethodResult:
     """``clusterkit.grouping.group_heuristic`` with the default problem (band only, contiguity on)."""
     try:
@@ -117,7 +130,7 @@ def clusterkit_heuristic(graph: PracticeGraph, settings: Settings) -> MethodResu
     grouping = group_heuristic(graph, GroupingProblem(band=settings.band), seed=settings.seed,
                                workers=settings.workers)
     seconds = perf_counter() - start
-    notes = list(grouping.notes)
+    notes = _short_notes(grouping.notes)
     if grouping.flagged and not any(grouping.flagged[0] in note for note in notes):
         notes.append(f"{len(grouping.flagged)} practice(s) above {settings.band.upper:,} stand alone: "
                      f"{', '.join(grouping.flagged[:10])}")
@@ -144,7 +157,7 @@ def clusterkit_exact(graph: PracticeGraph, settings: Settings) -> MethodResult:
         grouping = solve_grouping_exact(graph, problem, time_limit=settings.exact_time_limit, solver="highs",
                                         seed=settings.seed)
         return MethodResult(dict(grouping.labels), perf_counter() - start, grouping.status, grouping.objective,
-                            grouping.bound, grouping.gap, list(grouping.notes))
+                            grouping.bound, grouping.gap, _short_notes(grouping.notes))
     labels: dict[str, str] = {}
     statuses: list[str] = []
     objective_sum = bound_sum = 0.0
@@ -315,18 +328,20 @@ def kmeans_constrained(graph: PracticeGraph, settings: Settings) -> MethodResult
 def gerrychain_recom(graph: PracticeGraph, settings: Settings) -> MethodResult:
     """A GerryChain ReCom chain for ``settings.budget_seconds``; returns the best plan visited.
 
-    The ideal part is the band's midpoint and ``epsilon`` half the band's width over it (30-50k:
-    40,000 +/- 25%), the initial plan comes from ``recursive_tree_part``, every proposal is accepted
-    (contiguity checked), and the plan with the lowest population-weighted km among those visited
-    is kept (the final state's value goes in the notes). Practices above the band's upper bound can
-    sit in no balanced part: they stand alone, as in clusterkit, and the chain runs on the rest.
+    ``count = round(population / band midpoint)`` parts; the ideal part is ``population / count``
+    (GerryChain's convention, about 40,000) and ``epsilon`` the largest deviation keeping every part
+    inside the band (about 0.25 for 30-50k: see :func:`_balance`). The initial plan comes from
+    ``recursive_tree_part`` (drawn again, up to :data:`TREE_TRIES` times, when it finds no cut), every
+    proposal is accepted (contiguity checked), and the plan with the lowest population-weighted km
+    among those visited is kept (the final state's value goes in the notes). Practices above the
+    band's upper bound can sit in no balanced part: they stand alone, as in clusterkit, and the chain
+    runs on the rest.
     """
     try:
         import networkx as nx
         from gerrychain import Graph, MarkovChain, Partition
         from gerrychain.accept import always_accept
         from gerrychain.constraints import contiguous
-        from gerrychain.partition import recursive_tree_part
         from gerrychain.proposals import recom
     except ImportError as error:
         raise UnavailableError(f"gerrychain not importable ({error})") from None
@@ -335,8 +350,6 @@ def gerrychain_recom(graph: PracticeGraph, settings: Settings) -> MethodResult:
     from clusterkit.metrics import best_centre
 
     band = settings.band
-    target = _midpoint(band)
-    epsilon = (band.upper - band.lower) / (band.upper + band.lower)
     rng = random.Random(settings.seed)
     start = perf_counter()
     alone = [p.code for p in graph.practices if p.list_size > band.upper]
@@ -346,9 +359,19 @@ def gerrychain_recom(graph: PracticeGraph, settings: Settings) -> MethodResult:
     if not nx.is_connected(network):
         raise RuntimeError("the adjacency without the practices above the band is disconnected")
     population = sum(size for _, size in network.nodes(data="list_size"))
-    count = max(1, round(population / target))
+    count = max(1, round(population / _midpoint(band)))
+    target, epsilon = _balance(population, count, band)
     chain_graph = Graph.from_networkx(network)
-    initial = recursive_tree_part(chain_graph, range(count), target, "list_size", epsilon, rng=rng)
+    icbs = {p.code: p.icb or "" for p in graph.practices if p.code in network}
+    if len(set(icbs.values())) > 1:
+        initial, tries = _initial_per_area(network, icbs, band, rng)
+        count = len(set(initial.values()))
+        plan_note = (f"initial plan: recursive_tree_part inside each of the {len(set(icbs.values()))} ICBs "
+                     f"({tries} draws in all); on all of England at once it stranded its remainder after "
+                     f"~1,500 parts in our runs ('Could not find a possible cut after 100000 attempts')")
+    else:
+        initial, tries = _tree_part(chain_graph, count, target, epsilon, rng)
+        plan_note = "initial plan: recursive_tree_part" + (f" (drawn {tries} times)" if tries > 1 else "")
     state = Partition(chain_graph, initial)
     initial_seconds = perf_counter() - start
     names = {node: state.graph.node_data(node).get("__networkx_node__", node) for node in state.graph.node_indices}
@@ -383,12 +406,99 @@ def gerrychain_recom(graph: PracticeGraph, settings: Settings) -> MethodResult:
     labels = {names[node]: f"d{part}" for node, part in best_assignment.items()}
     labels.update({code: f"alone-{code}" for code in alone})
     final = total / population
-    notes = [f"{count} parts of {target:,.0f} +/- {epsilon:.0%}; initial plan {initial_seconds:.1f} s, then "
+    notes = [plan_note, f"{count} parts of {target:,.0f} +/- {epsilon:.0%}; initial plan {initial_seconds:.1f} s, then "
              f"{steps:,} ReCom steps in {settings.budget_seconds:.1f} s; best visited plan kept "
              f"(final state {final:.3f} km over the chained practices)"]
     if alone:
         notes.append(f"{len(alone)} practice(s) above {band.upper:,} stand alone: {', '.join(alone[:10])}")
     return MethodResult(labels, seconds, None, best_total / population, None, None, notes)
+
+
+#: Draws of ``recursive_tree_part`` before the GerryChain run gives up, and spanning trees tried per
+#: cut in one draw (GerryChain's default is 100,000; a draw that strands its remainder fails anyway,
+#: after ~25 s at that default, so cheaper draws, more of them).
+TREE_TRIES = 40
+TREE_ATTEMPTS = 2_000
+
+
+def _balance(population: float, count: int, band: Band) -> tuple[float, float]:
+    """GerryChain's ideal part ``population / count`` and the largest ``epsilon`` keeping parts in ``band``.
+
+    Examples
+    --------
+    >>> _balance(400_000, 10, Band(30_000, 50_000))
+    (40000.0, 0.25)
+    """
+    ideal = population / count
+    return ideal, max(0.0, min((ideal - band.lower) / ideal, (band.upper - ideal) / ideal))
+
+
+def _tree_part(chain_graph: Any, count: int, target: float, epsilon: float,
+               rng: random.Random) -> tuple[dict[Any, int], int]:
+    """``recursive_tree_part`` into ``count`` parts, drawn again when it finds no balanced cut.
+
+    Returns the assignment and the number of draws; raises the last ``RuntimeError`` after
+    :data:`TREE_TRIES` failed draws.
+    """
+    import warnings
+    from functools import partial
+
+    from gerrychain.partition import recursive_tree_part
+    from gerrychain.tree import bipartition_tree
+
+    cut = partial(bipartition_tree, max_attempts=TREE_ATTEMPTS)
+    for attempt in range(1, TREE_TRIES + 1):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                assignment = recursive_tree_part(chain_graph, range(count), target, "list_size", epsilon,
+                                                 bipartition_tree_fn=cut, rng=rng)
+            return assignment, attempt
+        except RuntimeError:
+            if attempt == TREE_TRIES:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _initial_per_area(network: Any, areas: Mapping[str, str], band: Band,
+                      rng: random.Random) -> tuple[dict[str, int], int]:
+    """An initial plan made by :func:`_tree_part` inside each area (ICB), parts numbered across areas.
+
+    Each area gets ``round(its population / band midpoint)`` parts balanced around its own ideal.
+    Pieces of an area cut off from the rest of it on the adjacency with fewer patients than the
+    band's lower bound join the area of their first outside neighbour (by code). Returns the plan and
+    the total number of ``recursive_tree_part`` draws.
+    """
+    import networkx as nx
+    from gerrychain import Graph
+
+    area_of = dict(areas)
+    for _ in range(len(network)):
+        moved = False
+        for area in sorted(set(area_of.values())):
+            members = sorted(code for code, value in area_of.items() if value == area)
+            for piece in sorted(nx.connected_components(network.subgraph(members)), key=min):
+                if sum(network.nodes[code]["list_size"] for code in piece) >= band.lower:
+                    continue
+                outside = sorted(other for code in piece for other in network.neighbors(code) if other not in piece)
+                if outside:
+                    for code in piece:
+                        area_of[code] = area_of[outside[0]]
+                    moved = True
+        if not moved:
+            break
+    plan: dict[str, int] = {}
+    draws = 0
+    for area in sorted(set(area_of.values())):
+        sub = network.subgraph(sorted(code for code, value in area_of.items() if value == area)).copy()
+        population = sum(size for _, size in sub.nodes(data="list_size"))
+        count = max(1, round(population / _midpoint(band)))
+        target, epsilon = _balance(population, count, band)
+        assigned, tries = _tree_part(Graph.from_networkx(sub), count, target, epsilon, rng)
+        draws += tries
+        first = len(set(plan.values()))
+        plan.update({code: first + int(part) for code, part in assigned.items()})
+    return plan, draws
 
 
 #: Method name -> function, in the order of the table.
@@ -401,6 +511,7 @@ METHODS: Mapping[str, Callable[[PracticeGraph, Settings], MethodResult]] = {
     "spopt-regionkmeans": spopt_region_kmeans,
     "kmeans-constrained": kmeans_constrained,
     "gerrychain-recom": gerrychain_recom,
+    "gerrychain-recom-long": gerrychain_recom,
 }
 
 #: Modules a method must import before anything else in its process (OR-Tools before any HiGHS).
