@@ -144,8 +144,8 @@ def test_demo_writes_outputs_that_read_back(runner: CliRunner, tmp_path: Path) -
     result = runner.invoke(main, ["demo", "--out", str(out), "--seed", "3"])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["county_practices.csv", "county_relations.csv", "groups.csv",
-                                                     "practices.geojson", "summary.json"]
-    assert f"to {out}" in result.stdout
+                                                     "groups_table.csv", "practices.geojson", "summary.json"]
+    assert f"{out}" in result.stdout
     with open(out / "county_practices.csv", newline="") as stream:
         rows = list(csv.DictReader(stream))
     frame = gpd.read_file(out / "practices.geojson", engine="pyogrio")
@@ -153,17 +153,24 @@ def test_demo_writes_outputs_that_read_back(runner: CliRunner, tmp_path: Path) -
     assert frame["list_size"].tolist() == [int(row["list_size"]) for row in rows]
     assert frame["practice_name"].tolist() == [row["practice_name"] for row in rows]
     assert frame["current_group"].tolist() == [row["pcn_code"] for row in rows]
-    assert frame["group"].tolist() == [row["pcn_code"] for row in rows]
     assert frame["willing"].tolist() == [row["willing"] == "yes" for row in rows]
     assert frame["philosophy_innovation"].tolist() == pytest.approx([float(r["philosophy_innovation"]) for r in rows])
     assert frame.geometry.y.tolist() == pytest.approx([float(row["lat"]) for row in rows], abs=1e-9)
     assert "crs" not in json.loads((out / "practices.geojson").read_text())
     summary = json.loads((out / "summary.json").read_text())
     assert (summary["clusterkit_version"], summary["command"], summary["seed"]) == (__version__, "demo", 3)
-    assert summary["inputs"]["practices"] == len(rows)
+    assert summary["county"]["practices"] == len(rows)
+    assert summary["status"] == "FEASIBLE"
     with open(out / "groups.csv", newline="") as stream:
-        assert {r["practice_code"]: r["group"] for r in csv.DictReader(stream)} == {
-            row["practice_code"]: row["pcn_code"] for row in rows}
+        groups = {r["practice_code"]: r["group"] for r in csv.DictReader(stream)}
+    # the proposed grouping: every willing practice in exactly one group, the unwilling in none
+    willing = {row["practice_code"] for row in rows if row["willing"] == "yes"}
+    assert set(groups) == willing
+    assert frame.set_index("practice_code")["group"].dropna().to_dict() == groups
+    with open(out / "groups_table.csv", newline="") as stream:
+        table = list(csv.DictReader(stream))
+    assert sum(int(r["practices"]) for r in table) == len(willing)
+    assert all(r["in_band"] == "True" and r["connected"] == "True" for r in table)
 
 
 def test_demo_refuses_a_non_empty_folder_unless_overwrite(runner: CliRunner, tmp_path: Path) -> None:
