@@ -28,7 +28,7 @@ from clusterkit.pieces import split_areas, too_large
 from clusterkit.problem import UNGROUPED, Grouping, GroupingProblem
 from clusterkit.search import AreaProblem, AreaSolution, solve_area
 
-__all__ = ["group_heuristic", "area_problems", "adjacency_for"]
+__all__ = ["group_heuristic", "area_problems", "adjacency_for", "label_groups"]
 
 log = logging.getLogger(__name__)
 
@@ -303,6 +303,29 @@ def group_heuristic(
     return _assemble(graph, problem, areas, solutions, notes, seed, started, restarts)
 
 
+def label_groups(area: AreaProblem, unit_group: np.ndarray, hubs: Sequence[str], number: int,
+                 labels: dict[str, str], centres: dict[str, str]) -> int:
+    """Label the groups of one area ``G001``, ``G002``, ... from ``number + 1`` on, in order of their first
+    practice code, filling ``labels`` (practice -> group) and ``centres`` (group -> its hub practice, else its
+    1-median); returns the last number used."""
+    members: dict[int, list[int]] = {}
+    for unit, group in enumerate(unit_group):
+        members.setdefault(int(group), []).extend(area.units[unit])
+    for practices in sorted(members.values(), key=lambda m: min(area.codes[i] for i in m)):
+        number += 1
+        label = f"G{number:03d}"
+        index = np.array(sorted(practices))
+        for i in index:
+            labels[area.codes[i]] = label
+        hub = next((area.codes[i] for i in index if area.codes[i] in hubs), None)
+        if hub is None:
+            xy = area.xy[index]
+            distance = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+            hub = area.codes[int(index[int(np.argmin(area.sizes[index] @ distance))])]
+        centres[label] = hub
+    return number
+
+
 def _assemble(graph, problem, areas: Sequence[AreaProblem], solutions: Sequence[AreaSolution], notes, seed, started,
               restarts) -> Grouping:
     labels: dict[str, str] = {}
@@ -322,22 +345,7 @@ def _assemble(graph, problem, areas: Sequence[AreaProblem], solutions: Sequence[
             feasible = False
             notes.append(f"area {area.name or 'all'}: no grouping found that meets every hard rule "
                          f"(violation {solution.violation:.3g}); try --soft or --method exact")
-        members: dict[int, list[int]] = {}
-        for unit, group in enumerate(solution.unit_group):
-            members.setdefault(int(group), []).extend(area.units[unit])
-        ordered = sorted(members.values(), key=lambda m: min(area.codes[i] for i in m))
-        for practices in ordered:
-            number += 1
-            label = f"G{number:03d}"
-            index = np.array(sorted(practices))
-            for i in index:
-                labels[area.codes[i]] = label
-            hub = next((area.codes[i] for i in index if area.codes[i] in problem.centres), None)
-            if hub is None:
-                xy = area.xy[index]
-                distance = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
-                hub = area.codes[int(index[int(np.argmin(area.sizes[index] @ distance))])]
-            centres[label] = hub
+        number = label_groups(area, solution.unit_group, problem.centres, number, labels, centres)
     for code in flagged:
         number += 1
         label = f"G{number:03d}"

@@ -475,6 +475,13 @@ def solve_area_colgen(
         converged_all &= converged
         if position == 0 and lp is not None and incumbent is not None:
             value, duals, mu = lp
+            # a better incumbent from the pool first: the smaller the slack, the fewer groups to enumerate
+            columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
+            fixed = area.count if area.count is not None else (len(pricer.hub_units) or None)
+            better, better_group = _best_partition(columns, [pool[c] for c in columns], n, fixed, solver,
+                                                   max(1.0, min(10.0, 0.1 * time_limit)), incumbent)
+            if better is not None and better < incumbent[0] - 1e-12:
+                incumbent = (better, better_group)
             slack = incumbent[0] - value
             enumerated = _enumerate(pricer, duals, mu, slack, deadline)
             if enumerated is not None:

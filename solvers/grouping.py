@@ -44,7 +44,7 @@ import numpy as np
 import pulp
 
 from clusterkit.errors import InputError
-from clusterkit.grouping import adjacency_for, area_problems, group_heuristic
+from clusterkit.grouping import adjacency_for, area_problems, group_heuristic, label_groups
 from clusterkit.model import PracticeGraph
 from clusterkit.problem import UNGROUPED, Grouping, GroupingProblem
 from clusterkit.search import AreaProblem, distance_matrix, solve_area
@@ -485,21 +485,7 @@ def solve_grouping_exact(
             bound_known = False
         else:
             weighted_bound += result.bound * area.population
-        members: dict[int, list[int]] = {}
-        for unit, group in enumerate(unit_group):
-            members.setdefault(int(group), []).extend(area.units[unit])
-        for practices in sorted(members.values(), key=lambda m: min(area.codes[i] for i in m)):
-            number += 1
-            label = f"G{number:03d}"
-            index = np.array(sorted(practices))
-            for i in index:
-                labels[area.codes[i]] = label
-            hub = next((area.codes[i] for i in index if area.codes[i] in problem.centres), None)
-            if hub is None:
-                xy = area.xy[index]
-                d = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
-                hub = area.codes[int(index[int(np.argmin(area.sizes[index] @ d))])]
-            centres[label] = hub
+        number = label_groups(area, unit_group, problem.centres, number, labels, centres)
         log.info("area %s: %s objective %.4f bound %s in %.1fs (%d rounds, %d cuts)", area.name, result.status,
                  objective, result.bound, result.seconds, result.rounds, result.cuts)
     for code in heuristic.flagged:
