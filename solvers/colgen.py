@@ -336,7 +336,7 @@ def _generate(pricer: _Pricer, pool: dict[frozenset[int], float], count: int | N
 
 
 def _enumerate(pricer: _Pricer, duals: np.ndarray, mu: float, slack: float, deadline: float,
-               limit: int = 400_000) -> dict[frozenset[int], float] | None:
+               limit: int = 60_000) -> dict[frozenset[int], float] | None:
     """Every feasible group whose reduced cost is at most ``slack``, or None if time or ``limit`` runs out.
 
     With duals of the optimal master LP (value :math:`z_{LP}`) and a grouping of cost :math:`UB`, every

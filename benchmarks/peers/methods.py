@@ -106,6 +106,21 @@ def _weights(graph: PracticeGraph) -> Any:
 
 
 # --------------------------------------------------------------------------- clusterkit
+def _per_all_patients(value: float | None, graph: PracticeGraph, band: Band) -> float | None:
+    """A clusterkit objective or bound re-expressed per patient of the whole instance.
+
+    clusterkit's solvers average the weighted km over the patients of the practices that are grouped
+    with others, leaving out practices above the band's upper bound (they stand alone);
+    :func:`clusterkit.metrics.evaluate_grouping` averages over every grouped patient, counting a
+    stand-alone practice at 0 km. This converts the first into the second, so that the bound and
+    the table's weighted km compare.
+    """
+    if value is None:
+        return None
+    alone = sum(p.list_size for p in graph.practices if p.list_size > band.upper)
+    return value * (graph.population - alone) / graph.population if graph.population else value
+
+
 ALONE = "exceeds the band's upper bound and stands alone"
 
 
@@ -141,9 +156,9 @@ def clusterkit_heuristic(graph: PracticeGraph, settings: Settings) -> MethodResu
 def clusterkit_exact(graph: PracticeGraph, settings: Settings) -> MethodResult:
     """``solvers.grouping.solve_grouping_exact`` (HiGHS), one solve per sub-ICB when the instance spans several.
 
-    The per-area objectives and bounds are population-weighted means, so they combine into the
-    instance's by weighting with each area's population; the combined bound is a bound for groupings
-    that stay inside sub-ICBs only.
+    Objectives and bounds are re-expressed per patient of the instance (:func:`_per_all_patients`),
+    so they compare with the table's weighted km and combine over areas by population; the combined
+    bound is a bound for groupings that stay inside sub-ICBs only.
     """
     try:
         from clusterkit.problem import GroupingProblem
@@ -156,8 +171,10 @@ def clusterkit_exact(graph: PracticeGraph, settings: Settings) -> MethodResult:
     if len(areas) == 1:
         grouping = solve_grouping_exact(graph, problem, time_limit=settings.exact_time_limit, solver="highs",
                                         seed=settings.seed)
-        return MethodResult(dict(grouping.labels), perf_counter() - start, grouping.status, grouping.objective,
-                            grouping.bound, grouping.gap, _short_notes(grouping.notes))
+        return MethodResult(dict(grouping.labels), perf_counter() - start, grouping.status,
+                            _per_all_patients(grouping.objective, graph, settings.band),
+                            _per_all_patients(grouping.bound, graph, settings.band), grouping.gap,
+                            _short_notes(grouping.notes))
     labels: dict[str, str] = {}
     statuses: list[str] = []
     objective_sum = bound_sum = 0.0
@@ -171,14 +188,16 @@ def clusterkit_exact(graph: PracticeGraph, settings: Settings) -> MethodResult:
         statuses.append(grouping.status)
         labels.update({code: f"{area}-{label}" for code, label in grouping.labels.items() if label})
         population = part.population
-        if grouping.objective is None:
+        objective_part = _per_all_patients(grouping.objective, part, settings.band)
+        bound_part = _per_all_patients(grouping.bound, part, settings.band)
+        if objective_part is None:
             objective_known = False
         else:
-            objective_sum += grouping.objective * population
-        if grouping.bound is None:
+            objective_sum += objective_part * population
+        if bound_part is None:
             bound_known = False
         else:
-            bound_sum += grouping.bound * population
+            bound_sum += bound_part * population
         gap = "n/a" if grouping.gap is None else f"{grouping.gap:.1%}"
         notes.append(f"{area}: {grouping.status}, gap {gap}")
     seconds = perf_counter() - start
@@ -219,7 +238,7 @@ def pmedian_bound(graph: PracticeGraph, settings: Settings) -> MethodResult:
             notes.append(f"no bound: {status}")
             weighted = math.nan
             break
-        weighted += bound * piece.population
+        weighted += _per_all_patients(bound, piece, settings.band) * piece.population
     seconds = perf_counter() - start
     value = None if math.isnan(weighted) else weighted / graph.population
     status = "OPTIMAL" if all(s == "OPTIMAL" for s in statuses) else "/".join(sorted(set(statuses)))
