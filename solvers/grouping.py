@@ -219,9 +219,7 @@ def _add_relations(model, area: AreaProblem, x, y) -> list:
                 model += cut >= xu - xv
                 model += cut >= xv - xu
             terms.append(area.relation_weight * weight / area.relation_total * cut)
-    inside = area.relation_total - sum(sum(n.values()) for n in area.relation) / 2.0
-    del inside  # relations inside must-link units are always kept: no cost
-    return terms
+    return terms  # relations inside must-link units are always kept: no cost
 
 
 def _groups_of(model: _Model, area: AreaProblem) -> tuple[np.ndarray, list[int]]:
