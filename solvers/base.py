@@ -103,16 +103,37 @@ class _HiGHS(pulp.HiGHS):  # type: ignore[misc, valid-type]
         self.warm_start = warm_start
 
     def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
-        if self.warm_start:
-            import highspy
+        import highspy
 
+        if self.warm_start:
             variables = lp.variables()
             if variables and all(var.varValue is not None for var in variables):
                 solution = highspy.HighsSolution()
                 solution.col_value = [float(var.varValue) for var in variables]
                 solution.value_valid = True
                 lp.solverModel.setSolution(solution)
-        lp.solverModel.run()
+        _reset_thread_scheduler()
+        run_status = lp.solverModel.run()
+        if run_status == highspy.HighsStatus.kError:
+            raise pulp.PulpSolverError(
+                f"run returned an error (model status {lp.solverModel.modelStatusToString(lp.solverModel.getModelStatus())})"
+            )
+
+
+def _reset_thread_scheduler() -> None:
+    """Let HiGHS take a new thread count in this process.
+
+    HiGHS keeps one task scheduler per process, sized by the first run; from highspy 1.16 on, a later run asking
+    for another ``threads`` value fails ("the scheduler has already been initialized") unless it is reset first.
+    Runs in this project are one per process at a time (pools fork), so resetting between runs is safe.
+    """
+    import highspy
+
+    reset = getattr(highspy.Highs, "resetThreadScheduler", None)
+    if reset is not None:
+        reset(True)
+    else:  # highspy < 1.16
+        highspy.Highs.resetGlobalScheduler(True)
 
 
 def solve(

@@ -192,3 +192,12 @@ def test_status_words() -> None:
     assert (OPTIMAL, FEASIBLE, INFEASIBLE, NO_SOLUTION) == ("OPTIMAL", "FEASIBLE", "INFEASIBLE", "NO_SOLUTION")
     assert SolveResult(NO_SOLUTION, None, None, None, 1.0, "highs").has_solution is False
     assert SolveResult(FEASIBLE, 3.0, 2.0, 1 / 3, 1.0, "cbc").proven_optimal is False
+
+
+def test_highs_takes_a_new_thread_count_in_the_same_process() -> None:
+    # HiGHS sizes one scheduler per process; highspy >= 1.16 refuses a later run with another thread count
+    # unless the door resets it, and that refusal once surfaced as a silent NO_SOLUTION.
+    for threads in (2, 1, None, 1):
+        problem, _ = knapsack(pulp.LpMaximize)
+        result = solve(problem, "highs", threads=threads)
+        assert result.status == OPTIMAL and result.objective == pytest.approx(60.0)
