@@ -117,7 +117,29 @@ def load_inputs(options: dict[str, Any]) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------- the app
-@click.group(context_settings=CONTEXT, epilog="Run 'clusterkit COMMAND --help' for a command's options and examples.")
+class _OneLineErrors(click.Group):
+    """Click's usage errors (a bad choice, a missing argument) as one line on stderr with exit 2, like ours."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            returned = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            command = error.ctx.command_path if error.ctx is not None else "clusterkit"
+            click.echo(f"clusterkit: error: {error.format_message()} (see '{command} --help')", err=True)
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+        except click.exceptions.Abort:
+            click.echo("clusterkit: aborted", err=True)
+            sys.exit(1)
+        sys.exit(returned if isinstance(returned, int) else 0)
+
+
+@click.group(cls=_OneLineErrors, context_settings=CONTEXT, epilog="Run 'clusterkit COMMAND --help' for a command's options and examples.")
 @click.version_option(__version__, "-V", "--version", prog_name="clusterkit")
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug and tracebacks).")
 @click.option("-q", "--quiet", count=True, help="Less output on stderr (-qq: errors only).")
@@ -201,7 +223,11 @@ def validate(groups: Path | None, output_format: str, **options: Any) -> None:
 @click.option("--method", type=click.Choice(["heuristic", "exact"]), default="heuristic", show_default=True,
               help="heuristic: fast, seeded, proves nothing; exact: MIP with a bound and gap (small areas).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the heuristic's random choices.")
-@click.option("--restarts", type=int, default=8, show_default=True, help="Heuristic starts per area (best kept).")
+@click.option("--effort", type=click.Choice(["quick", "standard", "thorough"]), default="standard", show_default=True,
+              help="How hard the heuristic searches: quick = region growing and moves only (about 2x faster); "
+                   "standard and thorough add strategic oscillation of the band.")
+@click.option("--restarts", type=int, help="Heuristic starts per area, best kept (default: 4 quick, 8 standard, "
+                                           "32 thorough).")
 @click.option("--workers", type=int, help="Processes (default: every core); results do not depend on it.")
 @click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
               help="MIP solver of --method exact.")
@@ -216,8 +242,8 @@ def validate(groups: Path | None, output_format: str, **options: Any) -> None:
 def group(band: str, soft: bool, penalty: float, band_for: tuple[str, ...], contiguity: bool, within: str,
           cross_penalty: float, max_diameter_km: float | None, count: int | None, centres: Path | None,
           objective: str, weight: float, current: Path | None, move_penalty: float, method: str, seed: int,
-          restarts: int, workers: int | None, solver: str, time_limit: float, gap: float | None, best_effort: bool,
-          out_dir: Path, overwrite: bool, **options: Any) -> None:
+          effort: str, restarts: int | None, workers: int | None, solver: str, time_limit: float, gap: float | None,
+          best_effort: bool, out_dir: Path, overwrite: bool, **options: Any) -> None:
     """Group practices into networks within a population band, under the rules you state.
 
     Every willing practice ends in exactly one group; unwilling practices (willing=no) are left out
@@ -261,7 +287,7 @@ def group(band: str, soft: bool, penalty: float, band_for: tuple[str, ...], cont
     try:
         try:
             grouping = _run_grouping(graph, problem, method=method, seed=seed, time_limit=time_limit,
-                                     solver=solver, gap=gap, restarts=restarts, workers=workers)
+                                     solver=solver, gap=gap, restarts=restarts, effort=effort, workers=workers)
         except InfeasibleError as error:
             if not best_effort or problem.soft:
                 raise
@@ -269,7 +295,7 @@ def group(band: str, soft: bool, penalty: float, band_for: tuple[str, ...], cont
             click.echo(f"clusterkit: {error}; --best-effort: grouping with a soft band instead", err=True)
             problem = replace(problem, soft=True)
             grouping = _run_grouping(graph, problem, method=method, seed=seed, time_limit=time_limit,
-                                     solver=solver, gap=gap, restarts=restarts, workers=workers)
+                                     solver=solver, gap=gap, restarts=restarts, effort=effort, workers=workers)
         if grouping.status == "INFEASIBLE":
             raise InfeasibleError("the solver proved that no grouping meets the rules"
                                   + (f" ({grouping.notes[-1]})" if grouping.notes else ""))
@@ -284,8 +310,8 @@ def group(band: str, soft: bool, penalty: float, band_for: tuple[str, ...], cont
                      relaxed_because=relaxed_because)
 
 
-def _check_search_options(restarts: int, workers: int | None, time_limit: float, gap: float | None) -> None:
-    if restarts < 1:
+def _check_search_options(restarts: int | None, workers: int | None, time_limit: float, gap: float | None) -> None:
+    if restarts is not None and restarts < 1:
         raise InputError("must be at least 1", source="--restarts", value=restarts)
     if workers is not None and workers < 1:
         raise InputError("must be at least 1", source="--workers", value=workers)

@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 
 import networkx as nx
@@ -21,14 +21,15 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from clusterkit.diagnosis import check_feasible
-from clusterkit.errors import ClusterkitError, InputError
+from clusterkit.errors import InputError
 from clusterkit.graphs import delaunay_edges
 from clusterkit.model import PracticeGraph
 from clusterkit.pieces import split_areas, too_large
 from clusterkit.problem import UNGROUPED, Grouping, GroupingProblem
 from clusterkit.search import AreaProblem, AreaSolution, solve_area
 
-__all__ = ["group_heuristic", "area_problems", "adjacency_for", "label_groups"]
+__all__ = ["group_heuristic", "area_problems", "adjacency_for", "label_groups", "Effort", "EFFORTS", "effort_of",
+           "start_chunks"]
 
 log = logging.getLogger(__name__)
 
@@ -198,32 +199,176 @@ def adjacency_for(graph: PracticeGraph, problem: GroupingProblem) -> PracticeGra
 LARGE_PIECE = 250
 
 
-def _run(job: tuple[AreaProblem, int, int, np.ndarray | None]) -> AreaSolution:
-    problem, seed, restarts, initial = job
-    return solve_area(problem, seed, restarts, initial)
+
+@dataclass(frozen=True)
+class Effort:
+    """How hard the heuristic searches.
+
+    Attributes
+    ----------
+    restarts : int
+        Region-growing starts per area (the best is kept).
+    oscillate : int
+        Best distinct restarts of each area improved by strategic oscillation (the band relaxed to a
+        rising penalty, searched, restored and repaired); the costliest and most effective step.
+    polish_oscillate : int
+        The same for the final polish of a large piece started from its chunks (0: moves only).
+    """
+
+    restarts: int
+    oscillate: int
+    polish_oscillate: int
 
 
-def _initial_from_sub_icbs(graph: PracticeGraph, problem: GroupingProblem, area: AreaProblem, seed: int,
-                           restarts: int, workers: int) -> np.ndarray | None:
-    """A starting grouping of a large piece: each sub-ICB grouped on its own (soft band), as units."""
+#: ``--effort`` levels. ``quick``: region growing and local search only (QOP in about 1 s); ``standard``: plus
+#: oscillation of each area's best start (all of England within a minute on 2 cores); ``thorough``: 32 starts,
+#: the best 12 oscillated, and the polish of a large piece oscillated too (small areas near their optimum).
+EFFORTS = {
+    "quick": Effort(restarts=4, oscillate=0, polish_oscillate=0),
+    "standard": Effort(restarts=8, oscillate=1, polish_oscillate=0),
+    "thorough": Effort(restarts=32, oscillate=12, polish_oscillate=1),
+}
+
+
+def effort_of(effort: str | Effort, restarts: int | None = None) -> Effort:
+    """The :class:`Effort` named ``effort``, with ``restarts`` instead of its own when given."""
+    if isinstance(effort, str):
+        if effort not in EFFORTS:
+            raise InputError(f"unknown effort; choose {', '.join(EFFORTS)}", source="--effort", value=effort)
+        effort = EFFORTS[effort]
+    if restarts is not None:
+        if restarts < 1:
+            raise InputError("must be at least 1", source="--restarts", value=restarts)
+        effort = replace(effort, restarts=restarts)
+    return effort
+
+
+def _run(job: tuple[AreaProblem, int, int, np.ndarray | None, int]) -> AreaSolution:
+    problem, seed, restarts, initial, oscillate = job
+    return solve_area(problem, seed, restarts, initial, oscillate=oscillate)
+
+
+def start_chunks(graph: PracticeGraph, codes: Sequence[str], lower: float) -> list[tuple[str, ...]]:
+    """Cut a large piece into chunks for a starting grouping: the parts of each sub-ICB on the piece's adjacency.
+
+    A sub-ICB restricted to the piece's adjacency can fall into several parts (a practice whose neighbours
+    all lie over the boundary); a part too small to make a group of its own (below ``lower``), and every
+    part but the largest of its sub-ICB, joins the neighbouring chunk it shares most edges with. Every
+    chunk is connected on the adjacency, so the groups made inside it are connected there too.
+    """
+    adjacency = graph.layer("adjacency").subgraph(codes)
+    size = {code: float(graph.practice(code).list_size) for code in codes}
+    parts: list[tuple[str, ...]] = []
+    for sub_icb, members in sorted(graph.subset(codes).areas("sub_icb").items()):
+        found = sorted((tuple(sorted(c)) for c in nx.connected_components(adjacency.subgraph(members))),
+                       key=lambda c: (-sum(size[x] for x in c), c[0]))
+        parts.extend(found)
+    chunk_of = {code: k for k, part in enumerate(parts) for code in part}
+    main = set()
+    seen_sub_icbs: set[str] = set()
+    for k, part in enumerate(parts):  # the largest part of each sub-ICB comes first
+        sub_icb = graph.practice(part[0]).sub_icb or ""
+        if sub_icb not in seen_sub_icbs:
+            seen_sub_icbs.add(sub_icb)
+            main.add(k)
+    population = [sum(size[x] for x in part) for part in parts]
+    parent = list(range(len(parts)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    order = sorted(range(len(parts)), key=lambda k: (k in main, population[k], parts[k][0]))
+    for k in order:
+        if k in main and population[root(k)] >= lower:
+            continue
+        links: dict[int, int] = {}
+        for code in parts[k]:
+            for other in adjacency.neighbors(code):
+                target = root(chunk_of[other])
+                if target != root(k):
+                    links[target] = links.get(target, 0) + 1
+        if not links:
+            continue
+        target = max(sorted(links), key=lambda t: links[t])
+        mine = root(k)
+        parent[mine] = target
+        population[target] += population[mine]
+    chunks: dict[int, list[str]] = {}
+    for k, part in enumerate(parts):
+        chunks.setdefault(root(k), []).extend(part)
+    return sorted((tuple(sorted(c)) for c in chunks.values()), key=lambda c: c[0])
+
+
+def _initial_from_chunks(graph: PracticeGraph, problem: GroupingProblem, area: AreaProblem, seed: int,
+                         effort: Effort, workers: int) -> np.ndarray | None:
+    """A starting grouping of a large piece: each chunk (about a sub-ICB, see :func:`start_chunks`) grouped
+    on its own, side by side; the polish then moves practices across chunk boundaries."""
     sub_icbs = {graph.practice(code).sub_icb for code in area.codes}
     if len(area.codes) <= LARGE_PIECE or len(sub_icbs) < 2:
         return None
-    inner = replace(problem, within="sub_icb", soft=True, penalty=max(problem.penalty, 10.0), count=None)
-    try:
-        # keep this piece's adjacency (restricted to each sub-ICB), so that every starting group is
-        # connected on the graph the polish runs on
-        piece = graph.subset(area.codes)
-        piece = piece.with_meta(adjacency={**dict(piece.meta.get("adjacency") or {}), "within": "sub_icb"})
-        start = group_heuristic(piece, inner, seed=seed, restarts=restarts, workers=workers)
-    except ClusterkitError:
-        return None
-    labels = sorted(set(start.labels.values()) - {UNGROUPED})
-    number = {label: k for k, label in enumerate(labels)}
-    unit_group = np.empty(len(area.units), dtype=np.int64)
-    for unit, members in enumerate(area.units):
-        unit_group[unit] = number[start.labels[area.codes[members[0]]]]
+    started = time.perf_counter()
+    chunks = _keep_units_whole(start_chunks(graph, area.codes, float(area.lower.min())), area)
+    relation_scale = _shared_staff_scale(graph)
+    current = dict(problem.current) if problem.current is not None else {p.code: p.group for p in graph.practices
+                                                                         if p.group}
+    current_ids = {label: k for k, label in enumerate(sorted(set(current.values())))}
+    inner = replace(problem, count=None)
+    chunk_areas = [_area_problem(graph, inner, f"{area.name or 'all'}#{k}", codes, relation_scale, current,
+                                 current_ids, [])
+                   for k, codes in enumerate(chunks)]
+    seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, size=len(chunk_areas))
+    solutions = _solve_all([(chunk, int(s), effort.restarts, None, effort.oscillate)
+                            for chunk, s in zip(chunk_areas, seeds)], workers)
+    group_of: dict[str, int] = {}
+    offset = 0
+    for chunk, solution in zip(chunk_areas, solutions):
+        for unit, members in enumerate(chunk.units):
+            for k in members:
+                group_of[chunk.codes[k]] = offset + int(solution.unit_group[unit])
+        offset += int(solution.unit_group.max()) + 1
+    unit_group = np.array([group_of[area.codes[members[0]]] for members in area.units], dtype=np.int64)
+    log.info("start of %s: %d chunks from %d sub-ICBs, violation %.3g, in %.1fs", area.name or "all", len(chunks),
+             len(sub_icbs), sum(solution.violation for solution in solutions), time.perf_counter() - started)
     return unit_group
+
+
+def _keep_units_whole(chunks: list[tuple[str, ...]], area: AreaProblem) -> list[tuple[str, ...]]:
+    """Merge chunks that share a must-link unit, so that every unit lies in one chunk."""
+    chunk_of = {code: k for k, chunk in enumerate(chunks) for code in chunk}
+    merged = nx.Graph()
+    merged.add_nodes_from(range(len(chunks)))
+    for members in area.units:
+        first = chunk_of[area.codes[members[0]]]
+        merged.add_edges_from((first, chunk_of[area.codes[k]]) for k in members[1:])
+    if merged.number_of_edges() == 0:
+        return chunks
+    return sorted((tuple(sorted(code for k in component for code in chunks[k]))
+                   for component in nx.connected_components(merged)), key=lambda c: c[0])
+
+
+def _solve_all(jobs: list[tuple[AreaProblem, int, int, np.ndarray | None, int]], workers: int,
+               progress: Callable[[int, int], None] | None = None) -> list[AreaSolution]:
+    """Solve every job, on a process pool when there are several and enough practices to pay for it."""
+    practices = sum(len(job[0].codes) for job in jobs)
+    if workers > 1 and len(jobs) > 1 and practices >= PARALLEL_MIN_PRACTICES:
+        order = sorted(range(len(jobs)), key=lambda k: -len(jobs[k][0].codes))
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=get_context("fork")) as pool:
+            futures = {pool.submit(_run, jobs[k]): k for k in order}
+            done: dict[int, AreaSolution] = {}
+            for future in as_completed(futures):  # report each area as it finishes
+                done[futures[future]] = future.result()
+                if progress:
+                    progress(len(done), len(jobs))
+        return [done[k] for k in range(len(jobs))]
+    solutions = []
+    for k, job in enumerate(jobs):
+        solutions.append(_run(job))
+        if progress:
+            progress(k + 1, len(jobs))
+    return solutions
 
 
 def group_heuristic(
@@ -231,7 +376,8 @@ def group_heuristic(
     problem: GroupingProblem | None = None,
     *,
     seed: int = 0,
-    restarts: int = 8,
+    restarts: int | None = None,
+    effort: str | Effort = "standard",
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Grouping:
@@ -245,8 +391,10 @@ def group_heuristic(
         Rules and objective (default: hard 30,000-50,000 band, contiguity, distance).
     seed : int
         Seed of the random choices (seeds of regions, order of moves).
-    restarts : int
-        Region-growing starts per area; the best result is kept.
+    restarts : int, optional
+        Region-growing starts per area; the best result is kept (default: the effort's).
+    effort : {"quick", "standard", "thorough"} or Effort
+        How hard to search (see :data:`EFFORTS`): ``quick`` skips the strategic oscillation.
     workers : int, optional
         Processes (default: the machine's cores). Results do not depend on it.
     progress : callable, optional
@@ -272,6 +420,7 @@ def group_heuristic(
     'FEASIBLE'
     """
     started = time.perf_counter()
+    search = effort_of(effort, restarts)
     problem = problem or GroupingProblem()
     graph = adjacency_for(graph, problem)
     check_feasible(graph, problem)
@@ -282,25 +431,13 @@ def group_heuristic(
     for k, area in enumerate(areas):
         initial = None
         if problem.within == "none" and not problem.centres:
-            initial = _initial_from_sub_icbs(graph, problem, area, int(base[k]), restarts, workers)
-        jobs.append((area, int(base[k]), 1 if initial is not None else restarts, initial))
-    solutions: list[AreaSolution] = []
-    if workers > 1 and len(jobs) > 1 and len(graph) >= PARALLEL_MIN_PRACTICES:
-        order = sorted(range(len(jobs)), key=lambda k: -len(jobs[k][0].codes))
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=get_context("fork")) as pool:
-            futures = {pool.submit(_run, jobs[k]): k for k in order}
-            done: dict[int, AreaSolution] = {}
-            for future in as_completed(futures):  # report each area as it finishes
-                done[futures[future]] = future.result()
-                if progress:
-                    progress(len(done), len(jobs))
-        solutions = [done[k] for k in range(len(jobs))]
-    else:
-        for k, job in enumerate(jobs):
-            solutions.append(_run(job))
-            if progress:
-                progress(k + 1, len(jobs))
-    return _assemble(graph, problem, areas, solutions, notes, seed, started, restarts)
+            initial = _initial_from_chunks(graph, problem, area, int(base[k]), search, workers)
+        if initial is None:
+            jobs.append((area, int(base[k]), search.restarts, None, search.oscillate))
+        else:
+            jobs.append((area, int(base[k]), 1, initial, search.polish_oscillate))
+    solutions = _solve_all(jobs, workers, progress)
+    return _assemble(graph, problem, areas, solutions, notes, seed, started, search)
 
 
 def label_groups(area: AreaProblem, unit_group: np.ndarray, hubs: Sequence[str], number: int,
@@ -327,7 +464,7 @@ def label_groups(area: AreaProblem, unit_group: np.ndarray, hubs: Sequence[str],
 
 
 def _assemble(graph, problem, areas: Sequence[AreaProblem], solutions: Sequence[AreaSolution], notes, seed, started,
-              restarts) -> Grouping:
+              search: Effort) -> Grouping:
     labels: dict[str, str] = {}
     centres: dict[str, str] = {}
     unwilling = tuple(p.code for p in graph.practices if not p.willing)
@@ -368,5 +505,6 @@ def _assemble(graph, problem, areas: Sequence[AreaProblem], solutions: Sequence[
         flagged=flagged,
         unwilling=unwilling,
         notes=tuple(notes),
-        params={**problem.to_dict(), "restarts": restarts, "areas": len(areas)},
+        params={**problem.to_dict(), "restarts": search.restarts, "oscillate": search.oscillate,
+                "polish_oscillate": search.polish_oscillate, "areas": len(areas)},
     )

@@ -13,9 +13,30 @@ feasible; contiguity is never broken by a move.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+
+from clusterkit.recombine import recombine
+from clusterkit.resplit import resplit_pass
+
+#: Group scores kept per problem before the cache starts afresh (bounds memory on national runs).
+CACHE_LIMIT = 400_000
+
+#: Best distinct restarts improved by strategic oscillation.
+OSCILLATE = 3
+
+#: Penalties per patient outside the band (in km of the distance cost) tried by the oscillation, and cycles.
+OSCILLATION_PENALTIES = (0.1, 0.3, 1.0, 3.0, 10.0)
+OSCILLATION_CYCLES = 2
+
+
+@dataclass
+class _Memo:
+    """What the local searches of one problem share: group scores, and resplits known to fail."""
+
+    scores: dict[frozenset[int], tuple[float, float]] = field(default_factory=dict)
+    resplit_failed: set[frozenset[frozenset[int]]] = field(default_factory=set)
 
 __all__ = ["AreaProblem", "AreaSolution", "solve_area"]
 
@@ -125,8 +146,14 @@ def distance_matrix(xy: np.ndarray) -> np.ndarray:
 class _State:
     """Mutable search state of one restart."""
 
-    def __init__(self, problem: AreaProblem, unit_group: np.ndarray, distance: np.ndarray | None = None) -> None:
+    def __init__(self, problem: AreaProblem, unit_group: np.ndarray, distance: np.ndarray | None = None,
+                 memo: _Memo | None = None) -> None:
         self.problem = problem
+        # scores of groups already evaluated (a score depends on the units only) and resplits that found
+        # nothing: shared by the restarts of one problem, which visit the same groups again and again
+        memo = memo if memo is not None else _Memo()
+        self.cache = memo.scores
+        self.resplit_tried = memo.resplit_failed
         self.distance = distance if distance is not None else distance_matrix(problem.xy)
         self.has_hubs = bool(problem.hub_practice)
         self.has_cannot = any(problem.cannot)
@@ -142,8 +169,17 @@ class _State:
         self.score = {group: self.evaluate(units) for group, units in self.members.items()}
 
     # -------------------------------------------------------------------------------- scoring
-    def evaluate(self, units: set[int] | list[int]) -> tuple[float, float]:
+    def evaluate(self, units: set[int] | list[int] | frozenset[int]) -> tuple[float, float]:
         """``(violation, cost)`` of a group made of ``units`` (relation weight excluded)."""
+        key = units if isinstance(units, frozenset) else frozenset(units)
+        score = self.cache.get(key)
+        if score is None:
+            if len(self.cache) >= CACHE_LIMIT:
+                self.cache.clear()
+            score = self.cache[key] = self._evaluate(key)
+        return score
+
+    def _evaluate(self, units: frozenset[int]) -> tuple[float, float]:
         p = self.problem
         practices = [i for u in units for i in p.units[u]]
         index = np.array(practices, dtype=np.int64)
@@ -264,15 +300,15 @@ def _local_search(state: _State, rng: np.random.Generator, max_passes: int = 60)
     dirty = set(state.members)
     for _ in range(max_passes):
         improved = False
+        # a unit is looked at again only if its group or a neighbouring group changed since the last look
+        checking, dirty = dirty, set()
         for unit in rng.permutation(units):
             unit = int(unit)
             source = int(state.unit_group[unit])
             if unit in fixed or len(state.members[source]) == 1:
                 continue
             targets = {int(state.unit_group[v]) for v in p.unit_neighbours[unit]} - {source}
-            if not targets or not (targets & dirty or source in dirty):
-                continue
-            if not state.stays_connected(source, {unit}):
+            if not targets or not (source in checking or source in dirty or targets & checking or targets & dirty):
                 continue
             source_after = state.evaluate(state.members[source] - {unit})
             best = None
@@ -283,12 +319,15 @@ def _local_search(state: _State, rng: np.random.Generator, max_passes: int = 60)
                       + state.relation_delta(unit, source, target))
                 if _better(dv, dc) and (best is None or (dv, dc) < best[0]):
                     best = ((dv, dc), target, target_after)
-            if best is not None:
+            # contiguity last: most moves fail on score, and a score is cached, a connectivity check is not
+            if best is not None and state.stays_connected(source, {unit}):
                 state.apply(unit, best[1], source_after, best[2])
                 dirty.update((source, best[1]))
                 improved = True
         if not improved:
             improved = _swap_pass(state, fixed)
+            if not improved:
+                improved = resplit_pass(state, fixed)
             if not improved and sum(score[0] for score in state.score.values()) > 1e-9:
                 improved = _repair(state, fixed, rng)
             if not improved:
@@ -310,14 +349,13 @@ def _swap_pass(state: _State, fixed: set[int]) -> bool:
                 continue
             source_units = state.members[source] - {unit} | {other}
             target_units = state.members[target] - {other} | {unit}
-            if p.contiguity and not (_connected(p, source_units) and _connected(p, target_units)):
-                continue
             source_after = state.evaluate(source_units)
             target_after = state.evaluate(target_units)
             dv = source_after[0] + target_after[0] - state.score[source][0] - state.score[target][0]
             dc = (source_after[1] + target_after[1] - state.score[source][1] - state.score[target][1]
                   + _swap_relation_delta(state, unit, other, source, target))
-            if _better(dv, dc):
+            if _better(dv, dc) and (not p.contiguity or (_connected(p, source_units)
+                                                         and _connected(p, target_units))):
                 state.members[source] = source_units
                 state.members[target] = target_units
                 state.unit_group[unit] = target
@@ -548,34 +586,90 @@ def group_counts(p: AreaProblem) -> list[int]:
 
 
 def solve_area(problem: AreaProblem, seed: int, restarts: int = 8, initial: np.ndarray | None = None,
-               keep_alternatives: bool = False) -> AreaSolution:
+               keep_alternatives: bool = False, oscillate: int = OSCILLATE) -> AreaSolution:
     """Best of ``restarts`` runs of region growing + local search on one area (deterministic per seed).
 
-    With ``initial`` (a group per unit), the first run starts from it instead of region growing.
+    With ``initial`` (a group per unit), the first run starts from it instead of region growing. The
+    ``oscillate`` best distinct results are then improved by strategic oscillation (:func:`_oscillate`).
     """
     rng = np.random.default_rng(seed)
     if len(problem.units) == 1:
         return AreaSolution(problem.name, np.zeros(1, np.int64), *_single_score(problem), 1, 1, seed)
     counts = group_counts(problem)
     distance = distance_matrix(problem.xy)
-    best: tuple[tuple[float, float], np.ndarray] | None = None
+    memo = _Memo()
     runs = restarts if initial is not None else max(restarts, len(counts))
-    alternatives: list[np.ndarray] = []
+    results: list[tuple[tuple[float, float], np.ndarray]] = []
     for attempt in range(runs):
         count = counts[attempt % len(counts)]
         start = initial.copy() if initial is not None and attempt == 0 else _grow(problem, count, rng)
-        state = _State(problem, start, distance)
+        state = _State(problem, start, distance, memo)
         _local_search(state, rng)
-        score = state.totals()
+        results.append((state.totals(), state.unit_group.copy()))
+    ranked = sorted(range(len(results)), key=lambda k: (_rounded(results[k][0]), k))
+    seen: set[tuple[float, float]] = set()
+    relaxed_memos: dict[float, _Memo] = {}
+    for k in ranked:
+        if len(seen) >= oscillate:
+            break
+        if _rounded(results[k][0]) in seen:
+            continue
+        seen.add(_rounded(results[k][0]))
+        state = _oscillate(problem, results[k][1], distance, rng, memo, relaxed_memos)
+        results[k] = (state.totals(), state.unit_group.copy())
+    feasible = [unit_group for score, unit_group in results if score[0] <= 1e-9]
+    if len(feasible) > 1 and not problem.hubs and not problem.relation_weight:
+        combined = recombine(feasible, len(problem.units), _State(problem, feasible[0], distance, memo).evaluate,
+                             problem.count)
+        if combined is not None:
+            state = _State(problem, combined, distance, memo)
+            _local_search(state, rng)
+            results.append((state.totals(), state.unit_group.copy()))
+    best: tuple[tuple[float, float], np.ndarray] | None = None
+    alternatives: list[np.ndarray] = []
+    for score, unit_group in results:
         if keep_alternatives and score[0] <= 1e-9:
-            alternatives.append(state.unit_group.copy())
+            alternatives.append(unit_group)
         if best is None or score[0] < best[0][0] - 1e-9 or (abs(score[0] - best[0][0]) <= 1e-9 and score[1] < best[0][1] - 1e-12):
-            best = (score, state.unit_group.copy())
+            best = (score, unit_group)
     assert best is not None
     (violation, cost), unit_group = best
     _, unit_group = np.unique(unit_group, return_inverse=True)
     return AreaSolution(problem.name, unit_group.astype(np.int64), violation, cost, int(unit_group.max()) + 1,
                         runs, seed, tuple(alternatives))
+
+
+def _rounded(score: tuple[float, float]) -> tuple[float, float]:
+    return round(score[0], 9), round(score[1], 12)
+
+
+def _oscillate(problem: AreaProblem, unit_group: np.ndarray, distance: np.ndarray, rng: np.random.Generator,
+               memo: _Memo, relaxed_memos: dict[float, _Memo]) -> _State:
+    """Strategic oscillation: relax the band to a penalty, search, then restore it and search again.
+
+    With the band soft at a small penalty per patient outside, the search may pass through groups just
+    outside the band to reach a better cut; restoring the hard band then repairs them. Penalties rise
+    from :data:`OSCILLATION_PENALTIES`' first to last; a cycle that improves nothing ends it. Returns the
+    best hard-band state seen (never worse than the start).
+    """
+    best = _State(problem, unit_group.copy(), distance, memo)
+    best_score = best.totals()
+    for _ in range(OSCILLATION_CYCLES):
+        improved = False
+        for penalty in OSCILLATION_PENALTIES:
+            relaxed_problem = replace(problem, soft=True, soft_penalty=penalty)
+            relaxed = _State(relaxed_problem, best.unit_group.copy(), distance,
+                             relaxed_memos.setdefault(penalty, _Memo()))
+            _local_search(relaxed, rng)
+            restored = _State(problem, relaxed.unit_group.copy(), distance, memo)
+            _local_search(restored, rng)
+            score = restored.totals()
+            if _better(score[0] - best_score[0], score[1] - best_score[1]):
+                best, best_score = restored, score
+                improved = True
+        if not improved:
+            break
+    return best
 
 
 def _single_score(problem: AreaProblem) -> tuple[float, float]:

@@ -417,9 +417,10 @@ def solve_grouping_exact(
     solver: str = "highs",
     seed: int = 0,
     gap: float | None = None,
-    restarts: int = 8,
+    restarts: int | None = None,
     workers: int | None = None,
     formulation: str = "colgen",
+    effort: str = "standard",
 ) -> Grouping:
     """Group practices with the exact MIP, warm-started from :func:`group_heuristic`.
 
@@ -441,7 +442,7 @@ def solve_grouping_exact(
                          "--method heuristic", source="--method exact")
     if time_limit is None or time_limit <= 0:
         raise InputError("must be positive", source="--time-limit", value=time_limit)
-    heuristic = group_heuristic(graph, problem, seed=seed, restarts=restarts, workers=workers)
+    heuristic = group_heuristic(graph, problem, seed=seed, restarts=restarts, effort=effort, workers=workers)
     graph = adjacency_for(graph, problem)
     areas, notes = area_problems(graph, problem)
     notes = list(heuristic.notes)
@@ -594,9 +595,10 @@ def group_practices(
     time_limit: float = 60.0,
     solver: str = "highs",
     gap: float | None = None,
-    restarts: int = 8,
+    restarts: int | None = None,
     workers: int | None = None,
     progress=None,
+    effort: str = "standard",
 ) -> Grouping:
     """Group practices by the ``"heuristic"`` (fast, seeded) or the ``"exact"`` MIP (bound and gap).
 
@@ -608,8 +610,9 @@ def group_practices(
     'FEASIBLE'
     """
     if method == "heuristic":
-        return group_heuristic(graph, problem, seed=seed, restarts=restarts, workers=workers, progress=progress)
+        return group_heuristic(graph, problem, seed=seed, restarts=restarts, effort=effort, workers=workers,
+                               progress=progress)
     if method == "exact":
         return solve_grouping_exact(graph, problem, time_limit=time_limit, solver=solver, seed=seed, gap=gap,
-                                    restarts=restarts, workers=workers)
+                                    restarts=restarts, workers=workers, effort=effort)
     raise InputError(f"unknown method; choose {', '.join(METHODS)}", source="--method", value=method)

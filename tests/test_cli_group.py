@@ -112,6 +112,19 @@ def test_group_is_reproducible_for_a_seed(county: tuple[Path, Path], tmp_path: P
     assert all(";" not in row["sub_icbs"] for row in table)  # --within sub_icb: no group crosses
 
 
+def test_effort_levels_are_recorded_and_quick_is_feasible(county: tuple[Path, Path], tmp_path: Path) -> None:
+    practices, _ = county
+    for effort, restarts, oscillate in (("quick", 4, 0), ("standard", 8, 1)):
+        out = tmp_path / effort
+        assert _run("group", practices, "--effort", effort, "--out", out).exit_code == 0
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["status"] == "FEASIBLE"
+        assert summary["parameters"]["restarts"] == restarts and summary["parameters"]["oscillate"] == oscillate
+    out = tmp_path / "restarts"
+    assert _run("group", practices, "--effort", "quick", "--restarts", "2", "--out", out).exit_code == 0
+    assert json.loads((out / "summary.json").read_text())["parameters"]["restarts"] == 2
+
+
 def test_exact_method_proves_the_two_towns_optimum(towns: Path, tmp_path: Path) -> None:
     out = tmp_path / "exact"
     result = _run("group", towns, "--method", "exact", "--time-limit", "20", "--out", out)
@@ -217,6 +230,7 @@ BAD_OPTIONS = [
     (["--max-diameter-km", "0"], ["--max-diameter-km", "must be positive"]),
     (["--count", "0"], ["--count", "at least 1"]),
     (["--restarts", "0"], ["--restarts", "at least 1"]),
+    (["--effort", "heroic"], ["--effort", "'heroic'", "quick"]),
     (["--workers", "0"], ["--workers", "at least 1"]),
     (["--time-limit", "0"], ["--time-limit", "positive"]),
     (["--gap", "2"], ["--gap", "[0, 1)"]),
