@@ -57,7 +57,9 @@ MAX_NOTES = 4
 MAX_NOTE_CHARS = 240
 
 LABELS = {
-    "clusterkit-heuristic": "clusterkit heuristic",
+    "clusterkit-heuristic": "clusterkit heuristic (standard)",
+    "clusterkit-heuristic-quick": "clusterkit heuristic, --effort quick",
+    "clusterkit-heuristic-thorough": "clusterkit heuristic, thorough, inside sub-ICBs",
     "clusterkit-exact": "clusterkit exact (HiGHS)",
     "pmedian-bound": "p-median bound (no contiguity)",
     "pcn": "today's PCNs",
@@ -90,7 +92,8 @@ class Row:
 
 
 def launch(python: str, method: str, instance: str, out: Path, *, seed: int, data: str, timeout: float,
-           budget_seconds: float, exact_time_limit: float, workers: int) -> tuple[dict[str, Any] | None, str, float]:
+           budget_seconds: float, exact_time_limit: float, workers: int,
+           exact_gap: float = 0.01) -> tuple[dict[str, Any] | None, str, float]:
     """Run ``run_one.py`` in its own process group; returns ``(payload, outcome, wall seconds)``.
 
     ``outcome`` is ``"timeout"`` when the process outlived ``timeout`` (its whole group is then
@@ -98,7 +101,7 @@ def launch(python: str, method: str, instance: str, out: Path, *, seed: int, dat
     """
     command = [python, str(RUN_ONE), "--method", method, "--instance", instance, "--out", str(out),
                "--seed", str(seed), "--data", data, "--budget-seconds", f"{budget_seconds:.3f}",
-               "--exact-time-limit", str(exact_time_limit), "--workers", str(workers)]
+               "--exact-time-limit", str(exact_time_limit), "--exact-gap", str(exact_gap), "--workers", str(workers)]
     environment = dict(os.environ, PYTHONHASHSEED=str(seed))
     log.info("running %s on %s (cap %.0f s)", method, instance, timeout)
     stderr_path = out.with_suffix(".stderr.txt")
@@ -208,6 +211,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--data", default=str(default_data_path()), help="gp_practices_england.csv")
     parser.add_argument("--peer-timeout", type=float, default=600.0, help="cap on one run's wall time (s)")
     parser.add_argument("--exact-time-limit", type=float, default=60.0, help="exact solver limit per area (s)")
+    parser.add_argument("--exact-gap", type=float, default=0.01, help="relative gap the exact solver proves (issue: 1%%)")
     parser.add_argument("--chain-seconds", type=float, default=30.0,
                         help="GerryChain budget when the clusterkit heuristic did not run on the instance")
     parser.add_argument("--long-chain-seconds", type=float, default=60.0,
@@ -267,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
             out.unlink(missing_ok=True)
             payload, outcome, elapsed = launch(arguments.python, method, instance, out, seed=arguments.seed,
                                                data=arguments.data, timeout=timeout, budget_seconds=budget,
-                                               exact_time_limit=arguments.exact_time_limit, workers=arguments.workers)
+                                               exact_time_limit=arguments.exact_time_limit, workers=arguments.workers,
+                                               exact_gap=arguments.exact_gap)
             row.process_seconds = elapsed
             if outcome == "timeout":
                 row.outcome = "timeout"

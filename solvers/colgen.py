@@ -36,6 +36,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from clusterkit.search import AreaProblem, _State, distance_matrix
 from solvers.base import OPTIMAL, solve
+from solvers.partition import solve_set_partition
 
 __all__ = ["ColumnGenerationResult", "solve_area_colgen"]
 
@@ -436,7 +437,7 @@ def solve_area_colgen(
     bound is the least bound over the counts still open.
     """
     started = time.perf_counter()
-    tolerance = gap if gap is not None else 1e-4
+    tolerance = gap if gap is not None else DEFAULT_TOLERANCE
     pricer = _Pricer(area)
     n = pricer.n
     pool: dict[frozenset[int], float] = {}
@@ -466,11 +467,15 @@ def solve_area_colgen(
     rounds = 0
     deadline = started + 0.85 * time_limit
     for position, count in enumerate(counts):
+        if position > 0 and time.perf_counter() >= deadline:
+            break  # out of time: the counts left open keep the bound at the all-counts LP's
         share = (deadline - time.perf_counter()) * (0.75 if count is None else 1.0 / (len(counts) - position))
         cutoff = incumbent[0] * (1 - tolerance) if incumbent is not None else math.inf
         bound, converged, used, lp = _generate(pricer, pool, count, max_groups,
                                                time.perf_counter() + max(share, 0.5), cutoff)
         rounds += used
+        log.debug("count %s: bound %.6g converged %s after %.1fs (%d columns)", count, bound, converged,
+                 time.perf_counter() - started, len(pool))
         bounds[count] = bound
         converged_all &= converged
         if position == 0 and lp is not None and incumbent is not None:
@@ -482,23 +487,39 @@ def solve_area_colgen(
                                                    max(1.0, min(10.0, 0.1 * time_limit)), incumbent)
             if better is not None and better < incumbent[0] - 1e-12:
                 incumbent = (better, better_group)
-            slack = incumbent[0] - value
-            enumerated = _enumerate(pricer, duals, mu, slack, deadline)
-            if enumerated is not None:
+            # Only groupings below target = incumbent x (1 - tolerance) need to be found or ruled out: every
+            # group of such a grouping has reduced cost at most target - LP value. Enumerate in two steps:
+            # half that slack first (few groups; the partition over them usually finds a better incumbent,
+            # which shrinks the target), then the slack the improved incumbent needs.
+            fixed = area.count if area.count is not None else (len(pricer.hub_units) or None)
+            slack = max(0.0, _target(incumbent[0], tolerance) - value) / 2.0
+            for step in (1, 2):
+                enumerated = _enumerate(pricer, duals, mu, slack, deadline)
+                log.info("enumeration step %d, slack %.4g (incumbent %.6g): %s groups after %.1fs", step, slack,
+                         incumbent[0], None if enumerated is None else len(enumerated), time.perf_counter() - started)
+                if enumerated is None:
+                    break
                 pool.update(enumerated)
                 columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
-                fixed = area.count if area.count is not None else (len(pricer.hub_units) or None)
                 remaining = max(2.0, time_limit - (time.perf_counter() - started))
-                objective, unit_group, proof = _best_partition(columns, [pool[c] for c in columns], n, fixed, solver,
-                                                               remaining, incumbent, with_result=True)
+                objective, unit_group, proof = _partition(columns, [pool[c] for c in columns], n, fixed, solver,
+                                                          remaining, incumbent, gap=tolerance)
                 if objective is not None and objective < incumbent[0] - 1e-12:
                     incumbent = (objective, unit_group)
-                if proof is not None and proof.bound is not None:
-                    # complete over every group that could improve: the MIP's bound is the problem's
-                    bounds = {None: min(proof.bound, incumbent[0])}
+                if proof is None or proof.bound is None:
+                    break
+                # a grouping cheaper than value + slack is made of enumerated groups only: it is in the
+                # partition model, whose bound holds for it; so value + slack bounds the rest
+                proven = min(proof.bound, value + slack, incumbent[0])
+                needed = max(0.0, _target(incumbent[0], tolerance) - value)
+                if slack >= needed - 1e-12 or proof.status == OPTIMAL and proof.bound <= value + slack:
+                    bounds = {None: proven if slack >= needed - 1e-12 else min(proof.bound, incumbent[0])}
                     counts = [None]
                     enumerated_proof = True
                     break
+                slack = needed
+            if enumerated_proof:
+                break
         # a better grouping with this count may now be in the pool
         if count is not None and bound < cutoff:
             columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
@@ -538,19 +559,30 @@ def solve_area_colgen(
                                   seconds)
 
 
-def _best_partition(columns, costs, n, count, solver, time_limit, incumbent, with_result=False):
-    """Set-partitioning MIP over the pool (warm-started from the incumbent).
+#: Relative gap proven when none is asked for (HiGHS's default mip_rel_gap).
+DEFAULT_TOLERANCE = 1e-4
 
-    Returns ``(objective, unit_group)``, plus the solver's result when ``with_result``.
+
+def _target(incumbent: float, tolerance: float) -> float:
+    """The value below which a grouping must be found or ruled out to prove a gap of ``tolerance``.
+
+    At the default tolerance (1e-4, the solver's own) the incumbent itself, so that a proof is a full one.
     """
-    if with_result:
-        return _partition(columns, costs, n, count, solver, time_limit, incumbent)
+    if tolerance <= DEFAULT_TOLERANCE or incumbent <= 0:
+        return incumbent
+    return incumbent * (1 - tolerance)
+
+
+def _best_partition(columns, costs, n, count, solver, time_limit, incumbent):
+    """Set-partitioning MIP over the pool (warm-started from the incumbent): ``(objective, unit_group)``."""
     return _partition(columns, costs, n, count, solver, time_limit, incumbent)[:2]
 
 
-def _partition(columns, costs, n, count, solver, time_limit, incumbent):
+def _partition(columns, costs, n, count, solver, time_limit, incumbent, gap=None):
     if not columns:
         return None, None, None
+    if solver == "highs":
+        return _partition_highs(columns, costs, n, count, time_limit, incumbent, gap)
     model = pulp.LpProblem("partition", pulp.LpMinimize)
     pick = [pulp.LpVariable(f"g_{k}", cat=pulp.LpBinary) for k in range(len(columns))]
     model += pulp.lpSum(cost * var for cost, var in zip(costs, pick))
@@ -570,7 +602,7 @@ def _partition(columns, costs, n, count, solver, time_limit, incumbent):
         for var, column in zip(pick, columns):
             var.setInitialValue(1 if column in chosen else 0)
         warm = True
-    result = solve(model, solver, time_limit=time_limit, warm_start=warm)
+    result = solve(model, solver, time_limit=time_limit, warm_start=warm, gap=gap)
     if not result.has_solution:
         return None, None, None
     unit_group = np.full(n, -1, dtype=np.int64)
@@ -583,3 +615,22 @@ def _partition(columns, costs, n, count, solver, time_limit, incumbent):
     if (unit_group < 0).any():
         return None, None, None
     return float(sum(cost for cost, var in zip(costs, pick) if (var.varValue or 0) > 0.5)), unit_group, result
+
+
+def _partition_highs(columns, costs, n, count, time_limit, incumbent, gap):
+    """:func:`_partition` with the model passed to HiGHS as one sparse matrix (fast to build when large)."""
+    start = None
+    if incumbent is not None:
+        chosen = {frozenset(np.flatnonzero(incumbent[1] == g).tolist()) for g in np.unique(incumbent[1])}
+        start = [k for k, column in enumerate(columns) if column in chosen]
+        if len(start) != len(chosen):
+            start = None
+    result, picked = solve_set_partition(columns, costs, n, count=count, time_limit=time_limit, gap=gap, start=start)
+    if picked is None:
+        return None, None, None
+    unit_group = np.full(n, -1, dtype=np.int64)
+    for number, k in enumerate(picked):
+        unit_group[list(columns[k])] = number
+    if (unit_group < 0).any():
+        return None, None, None
+    return float(sum(costs[k] for k in picked)), unit_group, result

@@ -41,6 +41,8 @@ class Settings:
         Wall time of an anytime method (the GerryChain chain).
     exact_time_limit : float
         Time limit of the exact solver per area.
+    exact_gap : float
+        Relative gap at which the exact solver may stop (the issue's target: 1%).
     workers : int
         Processes of the clusterkit heuristic.
     data : str or None
@@ -51,6 +53,7 @@ class Settings:
     seed: int = 0
     budget_seconds: float = 10.0
     exact_time_limit: float = 60.0
+    exact_gap: float = 0.01
     workers: int = 2
     data: str | None = None
 
@@ -134,7 +137,8 @@ def _short_notes(notes: tuple[str, ...] | list[str]) -> list[str]:
     return kept
 
 
-def clusterkit_heuristic(graph: PracticeGraph, settings: Settings) -> MethodResult:
+def clusterkit_heuristic(graph: PracticeGraph, settings: Settings, effort: str = "standard",
+                         within: str = "none") -> MethodResult:
     """``clusterkit.grouping.group_heuristic`` with the default problem (band only, contiguity on)."""
     try:
         from clusterkit.grouping import group_heuristic
@@ -142,8 +146,8 @@ def clusterkit_heuristic(graph: PracticeGraph, settings: Settings) -> MethodResu
     except ImportError as error:
         raise UnavailableError(f"clusterkit.grouping not importable ({error})") from None
     start = perf_counter()
-    grouping = group_heuristic(graph, GroupingProblem(band=settings.band), seed=settings.seed,
-                               workers=settings.workers)
+    grouping = group_heuristic(graph, GroupingProblem(band=settings.band, within=within), seed=settings.seed,
+                               effort=effort, workers=settings.workers)
     seconds = perf_counter() - start
     notes = _short_notes(grouping.notes)
     if grouping.flagged and not any(grouping.flagged[0] in note for note in notes):
@@ -151,6 +155,16 @@ def clusterkit_heuristic(graph: PracticeGraph, settings: Settings) -> MethodResu
                      f"{', '.join(grouping.flagged[:10])}")
     return MethodResult(dict(grouping.labels), seconds, grouping.status, grouping.objective, grouping.bound,
                         grouping.gap, notes)
+
+
+def clusterkit_heuristic_quick(graph: PracticeGraph, settings: Settings) -> MethodResult:
+    """The heuristic at ``effort="quick"`` (no oscillation): the speed row against spopt MaxP."""
+    return clusterkit_heuristic(graph, settings, effort="quick")
+
+
+def clusterkit_heuristic_thorough(graph: PracticeGraph, settings: Settings) -> MethodResult:
+    """The heuristic at ``effort="thorough"`` inside each sub-ICB: the row to hold against the exact optima."""
+    return clusterkit_heuristic(graph, settings, effort="thorough", within="sub_icb")
 
 
 def clusterkit_exact(graph: PracticeGraph, settings: Settings) -> MethodResult:
@@ -170,7 +184,7 @@ def clusterkit_exact(graph: PracticeGraph, settings: Settings) -> MethodResult:
     start = perf_counter()
     if len(areas) == 1:
         grouping = solve_grouping_exact(graph, problem, time_limit=settings.exact_time_limit, solver="highs",
-                                        seed=settings.seed)
+                                        seed=settings.seed, gap=settings.exact_gap)
         return MethodResult(dict(grouping.labels), perf_counter() - start, grouping.status,
                             _per_all_patients(grouping.objective, graph, settings.band),
                             _per_all_patients(grouping.bound, graph, settings.band), grouping.gap,
@@ -184,7 +198,7 @@ def clusterkit_exact(graph: PracticeGraph, settings: Settings) -> MethodResult:
     for area, codes in areas.items():
         part = graph.subset(codes)
         grouping = solve_grouping_exact(part, problem, time_limit=settings.exact_time_limit, solver="highs",
-                                        seed=settings.seed)
+                                        seed=settings.seed, gap=settings.exact_gap)
         statuses.append(grouping.status)
         labels.update({code: f"{area}-{label}" for code, label in grouping.labels.items() if label})
         population = part.population
@@ -354,6 +368,8 @@ def gerrychain_recom(graph: PracticeGraph, settings: Settings) -> MethodResult:
 #: Method name -> function, in the order of the table.
 METHODS: Mapping[str, Callable[[PracticeGraph, Settings], MethodResult]] = {
     "clusterkit-heuristic": clusterkit_heuristic,
+    "clusterkit-heuristic-quick": clusterkit_heuristic_quick,
+    "clusterkit-heuristic-thorough": clusterkit_heuristic_thorough,
     "clusterkit-exact": clusterkit_exact,
     "pmedian-bound": pmedian_bound,
     "pcn": current_pcns,

@@ -58,6 +58,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--data", default=None, help="practices CSV (default $CLUSTERKIT_NHS_DATA or ../shared)")
     parser.add_argument("--budget-seconds", type=float, default=10.0, help="wall time of an anytime method")
     parser.add_argument("--exact-time-limit", type=float, default=60.0, help="exact solver limit per area (s)")
+    parser.add_argument("--exact-gap", type=float, default=0.01, help="relative gap the exact solver proves")
     parser.add_argument("--workers", type=int, default=2, help="processes of the clusterkit heuristic")
     return parser.parse_args(argv)
 
@@ -83,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         graph = load_instance(arguments.instance, data)
         settings = Settings(band=BAND, seed=arguments.seed, budget_seconds=arguments.budget_seconds,
-                            exact_time_limit=arguments.exact_time_limit, workers=arguments.workers, data=data)
+                            exact_time_limit=arguments.exact_time_limit, exact_gap=arguments.exact_gap,
+                            workers=arguments.workers, data=data)
         result = METHODS[arguments.method](graph, settings)
     except UnavailableError as error:
         payload.update(error=str(error), error_kind="unavailable", versions=_versions())
