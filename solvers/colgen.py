@@ -34,7 +34,8 @@ import pulp
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from clusterkit.search import AreaProblem, _State, distance_matrix
+from clusterkit.area import AreaProblem, distance_matrix
+from clusterkit.state import State
 from solvers.base import OPTIMAL, solve
 from solvers.partition import solve_set_partition
 
@@ -63,7 +64,7 @@ class _Pricer:
     def __init__(self, area: AreaProblem) -> None:
         self.area = area
         self.distance = distance_matrix(area.xy)
-        self.state = _State(area, np.zeros(len(area.units), np.int64), self.distance)
+        self.state = State(area, np.zeros(len(area.units), np.int64), self.distance)
         self.n = len(area.units)
         self.unit_sizes = np.array([area.sizes[list(m)].sum() for m in area.units], dtype=float)
         self.unit_of = {i: u for u, members in enumerate(area.units) for i in members}

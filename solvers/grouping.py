@@ -287,9 +287,9 @@ def _connected(area: AreaProblem, unit_group: np.ndarray) -> bool:
 
 
 def _score(area: AreaProblem, distance: np.ndarray, unit_group: np.ndarray) -> tuple[float, float]:
-    from clusterkit.search import _State
+    from clusterkit.state import State
 
-    state = _State(area, unit_group.copy(), distance)
+    state = State(area, unit_group.copy(), distance)
     return state.totals()
 
 
@@ -446,7 +446,6 @@ def solve_grouping_exact(
     graph = adjacency_for(graph, problem)
     areas, notes = area_problems(graph, problem)
     notes = list(heuristic.notes)
-    total = sum(len(area.codes) for area in areas) or 1
     budget_left = max(0.0, time_limit - (time.perf_counter() - started))
     labels = {code: UNGROUPED for code in heuristic.unwilling}
     centres: dict[str, str] = {}
