@@ -36,7 +36,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from clusterkit.area import AreaProblem, distance_matrix
 from clusterkit.state import State
-from solvers.base import OPTIMAL, solve
+from solvers.base import OPTIMAL, new_variable, solve
 from solvers.partition import solve_set_partition
 
 __all__ = ["ColumnGenerationResult", "solve_area_colgen"]
@@ -585,7 +585,7 @@ def _partition(columns, costs, n, count, solver, time_limit, incumbent, gap=None
     if solver == "highs":
         return _partition_highs(columns, costs, n, count, time_limit, incumbent, gap)
     model = pulp.LpProblem("partition", pulp.LpMinimize)
-    pick = [pulp.LpVariable(f"g_{k}", cat=pulp.LpBinary) for k in range(len(columns))]
+    pick = [new_variable(model, f"g_{k}", 0, 1, pulp.LpBinary) for k in range(len(columns))]
     model += pulp.lpSum(cost * var for cost, var in zip(costs, pick))
     covering: list[list[pulp.LpVariable]] = [[] for _ in range(n)]
     for var, column in zip(pick, columns):
