@@ -37,9 +37,12 @@ log = logging.getLogger(__name__)
 PARALLEL_MIN_PRACTICES = 300
 
 
-def area_problems(graph: PracticeGraph, problem: GroupingProblem) -> tuple[list[AreaProblem], list[str]]:
-    """The :class:`AreaProblem` of every independent piece, and notes for the user."""
-    pieces, notes = split_areas(graph, problem)
+def area_problems(graph: PracticeGraph, problem: GroupingProblem,
+                  pieces: Sequence[tuple[str, tuple[str, ...]]] | None = None) -> tuple[list[AreaProblem], list[str]]:
+    """The :class:`AreaProblem` of every independent piece (or of the ``(name, codes)`` given), and notes."""
+    notes: list[str] = []
+    if pieces is None:
+        pieces, notes = split_areas(graph, problem)
     relation_scale = _shared_staff_scale(graph)
     current = dict(problem.current) if problem.current is not None else {p.code: p.group for p in graph.practices
                                                                          if p.group}
@@ -311,14 +314,8 @@ def _initial_from_chunks(graph: PracticeGraph, problem: GroupingProblem, area: A
         return None
     started = time.perf_counter()
     chunks = _keep_units_whole(start_chunks(graph, area.codes, float(area.lower.min())), area)
-    relation_scale = _shared_staff_scale(graph)
-    current = dict(problem.current) if problem.current is not None else {p.code: p.group for p in graph.practices
-                                                                         if p.group}
-    current_ids = {label: k for k, label in enumerate(sorted(set(current.values())))}
-    inner = replace(problem, count=None)
-    chunk_areas = [_area_problem(graph, inner, f"{area.name or 'all'}#{k}", codes, relation_scale, current,
-                                 current_ids, [])
-                   for k, codes in enumerate(chunks)]
+    chunk_areas, _ = area_problems(graph, replace(problem, count=None),
+                                   [(f"{area.name or 'all'}#{k}", codes) for k, codes in enumerate(chunks)])
     seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, size=len(chunk_areas))
     solutions = _solve_all([(chunk, int(s), effort.restarts, None, effort.oscillate)
                             for chunk, s in zip(chunk_areas, seeds)], workers)

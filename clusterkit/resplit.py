@@ -12,12 +12,9 @@ the total violation, or keeps it and lowers the cost, like every other move of t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:  # pragma: no cover
-    from clusterkit.search import _State
+from clusterkit.state import State, connected_units
 
 __all__ = ["resplit_pass"]
 
@@ -28,7 +25,7 @@ CUTS_CHECKED = 12
 MAX_MERGED_PRACTICES = 60
 
 
-def resplit_pass(state: _State, fixed: set[int]) -> bool:
+def resplit_pass(state: State, fixed: set[int]) -> bool:
     """Try a resplit of every pair of adjacent groups once; whether any was accepted."""
     p = state.problem
     pairs = set()
@@ -54,7 +51,7 @@ def resplit_pass(state: _State, fixed: set[int]) -> bool:
     return improved
 
 
-def _resplit(state: _State, a: int, b: int, fixed: set[int]) -> bool:
+def _resplit(state: State, a: int, b: int, fixed: set[int]) -> bool:
     p = state.problem
     units = np.array(sorted(state.members[a] | state.members[b]), dtype=np.int64)
     m = len(units)
@@ -125,7 +122,7 @@ def _resplit(state: _State, a: int, b: int, fixed: set[int]) -> bool:
         checked += 1
         if checked > CUTS_CHECKED:
             break
-        if p.contiguity and not (_connected(p, set(side_one)) and _connected(p, side_two)):
+        if p.contiguity and not (connected_units(p, set(side_one)) and connected_units(p, side_two)):
             continue
         one_score = state.evaluate(side_one)
         two_score = state.evaluate(side_two)
@@ -154,7 +151,7 @@ def _resplit(state: _State, a: int, b: int, fixed: set[int]) -> bool:
     return False
 
 
-def _screen_band(state: _State, index: np.ndarray) -> tuple[float, float]:
+def _screen_band(state: State, index: np.ndarray) -> tuple[float, float]:
     """Band used to screen cuts: the area's band, or the loosest band among the merged practices."""
     if state.uniform_band:
         return state.lower, state.upper
@@ -162,7 +159,7 @@ def _screen_band(state: _State, index: np.ndarray) -> tuple[float, float]:
     return float(p.lower[index].min()), float(p.upper[index].max())
 
 
-def _distance_total(state: _State, group: int) -> float:
+def _distance_total(state: State, group: int) -> float:
     """Patient-km of ``group`` to its best centre (its hub when it has one)."""
     p = state.problem
     index = np.array([i for u in state.members[group] for i in p.units[u]], dtype=np.int64)
@@ -176,7 +173,7 @@ def _distance_total(state: _State, group: int) -> float:
     return float(totals.min())
 
 
-def _relation_inside(state: _State, units: np.ndarray, labels: np.ndarray) -> float:
+def _relation_inside(state: State, units: np.ndarray, labels: np.ndarray) -> float:
     """Relation weight between units of ``units`` that share a label."""
     p = state.problem
     label_of = {int(u): int(label) for u, label in zip(units, labels)}
@@ -186,9 +183,3 @@ def _relation_inside(state: _State, units: np.ndarray, labels: np.ndarray) -> fl
             if other > unit and label_of.get(other, -1) == label:
                 kept += weight
     return kept
-
-
-def _connected(p, units: set[int]) -> bool:
-    from clusterkit.search import _connected as connected
-
-    return connected(p, units)

@@ -120,6 +120,14 @@ class _HiGHS(pulp.HiGHS):  # type: ignore[misc, valid-type]
             )
 
 
+def new_variable(problem: pulp.LpProblem, name: str, low: float | None = None, high: float | None = None,
+                 category: str = pulp.LpContinuous) -> pulp.LpVariable:
+    """A variable of ``problem`` (PuLP 3.3's ``add_variable``, the only way left in PuLP 4; ``LpVariable`` before)."""
+    if hasattr(problem, "add_variable"):
+        return problem.add_variable(name, low, high, cat=category)
+    return pulp.LpVariable(name, low, high, cat=category)
+
+
 def _reset_thread_scheduler() -> None:
     """Let HiGHS take a new thread count in this process.
 

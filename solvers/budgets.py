@@ -28,7 +28,8 @@ from clusterkit.budget_candidates import NetworkInstance, Option, build_instance
 from clusterkit.budgets import BudgetProblem
 from clusterkit.errors import InputError, SolverError
 from clusterkit.model import PracticeGraph
-from solvers.base import FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, SOLVERS, SolveResult, available_solvers, solve
+from solvers.base import (FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, SOLVERS, SolveResult, available_solvers,
+                          new_variable, solve)
 
 __all__ = ["STAGES", "BudgetModel", "build_budget_model", "infeasible_core", "solve_network", "assign_budgets"]
 
@@ -68,14 +69,6 @@ class BudgetModel:
         return sorted(i for i, var in self.x.items() if var.value() is not None and var.value() > 0.5)
 
 
-def _variable(problem: pulp.LpProblem, name: str, low: float | None = None, high: float | None = None,
-              category: str = pulp.LpContinuous) -> pulp.LpVariable:
-    """A variable of ``problem`` (PuLP 3.3's ``add_variable`` where available, ``LpVariable`` before)."""
-    if hasattr(problem, "add_variable"):
-        return problem.add_variable(name, low, high, cat=category)
-    return pulp.LpVariable(name, low, high, cat=category)
-
-
 def _add_assignment(problem: pulp.LpProblem, x: Mapping[int, pulp.LpVariable], options: Sequence[Option],
                     specialties: Sequence[str]) -> None:
     """Every specialty gets exactly one holder."""
@@ -103,7 +96,7 @@ def _add_ratio(problem: pulp.LpProblem, x: Mapping[int, pulp.LpVariable], option
     With exactly one holder per specialty the sum is the chosen holder's ratio, so this equals
     ``ratio_sh * x_sh <= r`` for every option, with one constraint per specialty and a stronger LP bound.
     """
-    largest = _variable(problem, "largest_ratio", 0)
+    largest = new_variable(problem, "largest_ratio", 0)
     for k, specialty in enumerate(specialties):
         terms = [options[i].ratio * x[i] for i in x if options[i].specialty == specialty and options[i].ratio > 0]
         if terms:
@@ -118,7 +111,7 @@ def _add_spread(problem: pulp.LpProblem, x: Mapping[int, pulp.LpVariable],
     for k, code in enumerate(sorted(involving)):
         if not involving[code]:
             continue
-        spread[code] = _variable(problem, f"takes_part_{k}", 0, 1)
+        spread[code] = new_variable(problem, f"takes_part_{k}", 0, 1)
         problem += spread[code] <= pulp.lpSum(x[i] for i in involving[code]), f"takes_part_{k}"
     return spread
 
@@ -173,7 +166,7 @@ def build_budget_model(
     indices = sorted(range(len(options)) if keep is None else keep)
     sense = pulp.LpMinimize if stage == "max_ratio" else pulp.LpMaximize
     problem = pulp.LpProblem(f"budgets_{stage}", sense)
-    x = {i: _variable(problem, f"x_{i}", 0, 1, pulp.LpBinary) for i in indices}
+    x = {i: new_variable(problem, f"x_{i}", 0, 1, pulp.LpBinary) for i in indices}
     _add_assignment(problem, x, options, instance.specialties)
     involving = _add_capacity(problem, x, options, instance.practices, instance.max_per_practice)
     ratio = None

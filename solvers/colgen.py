@@ -34,8 +34,9 @@ import pulp
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from clusterkit.search import AreaProblem, _State, distance_matrix
-from solvers.base import OPTIMAL, solve
+from clusterkit.area import AreaProblem, distance_matrix
+from clusterkit.state import State
+from solvers.base import OPTIMAL, new_variable, solve
 from solvers.partition import solve_set_partition
 
 __all__ = ["ColumnGenerationResult", "solve_area_colgen"]
@@ -63,7 +64,7 @@ class _Pricer:
     def __init__(self, area: AreaProblem) -> None:
         self.area = area
         self.distance = distance_matrix(area.xy)
-        self.state = _State(area, np.zeros(len(area.units), np.int64), self.distance)
+        self.state = State(area, np.zeros(len(area.units), np.int64), self.distance)
         self.n = len(area.units)
         self.unit_sizes = np.array([area.sizes[list(m)].sum() for m in area.units], dtype=float)
         self.unit_of = {i: u for u, members in enumerate(area.units) for i in members}
@@ -584,7 +585,7 @@ def _partition(columns, costs, n, count, solver, time_limit, incumbent, gap=None
     if solver == "highs":
         return _partition_highs(columns, costs, n, count, time_limit, incumbent, gap)
     model = pulp.LpProblem("partition", pulp.LpMinimize)
-    pick = [pulp.LpVariable(f"g_{k}", cat=pulp.LpBinary) for k in range(len(columns))]
+    pick = [new_variable(model, f"g_{k}", 0, 1, pulp.LpBinary) for k in range(len(columns))]
     model += pulp.lpSum(cost * var for cost, var in zip(costs, pick))
     covering: list[list[pulp.LpVariable]] = [[] for _ in range(n)]
     for var, column in zip(pick, columns):

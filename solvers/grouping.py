@@ -48,7 +48,7 @@ from clusterkit.grouping import adjacency_for, area_problems, group_heuristic, l
 from clusterkit.model import PracticeGraph
 from clusterkit.problem import UNGROUPED, Grouping, GroupingProblem
 from clusterkit.search import AreaProblem, distance_matrix, solve_area
-from solvers.base import FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, solve
+from solvers.base import FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, new_variable, solve
 from solvers.colgen import solve_area_colgen
 
 __all__ = ["METHODS", "ExactAreaResult", "group_practices", "solve_grouping_exact", "solve_area_exact", "pmedian_lower_bound"]
@@ -124,12 +124,12 @@ def _build(area: AreaProblem, distance: np.ndarray, restricted: bool) -> _Model:
     unit_of = {i: u for u, members in enumerate(area.units) for i in members}
     unit_sizes = np.array([area.sizes[list(m)].sum() for m in area.units])
     model = pulp.LpProblem("grouping", pulp.LpMinimize)
-    y = {c: pulp.LpVariable(f"y_{c}", cat=pulp.LpBinary) for c in candidates if allowed[unit_of[c], c]}
+    y = {c: new_variable(model, f"y_{c}", 0, 1, pulp.LpBinary) for c in candidates if allowed[unit_of[c], c]}
     x: dict[tuple[int, int], pulp.LpVariable] = {}
     for u in range(len(area.units)):
         for c in y:
             if allowed[u, c]:
-                x[u, c] = y[c] if unit_of[c] == u else pulp.LpVariable(f"x_{u}_{c}", cat=pulp.LpBinary)
+                x[u, c] = y[c] if unit_of[c] == u else new_variable(model, f"x_{u}_{c}", 0, 1, pulp.LpBinary)
     scale = area.distance_weight / (area.distance_scale * area.population)
     objective = [scale * costs[u, c] * var for (u, c), var in x.items() if unit_of[c] != u or costs[u, c]]
     by_centre: dict[int, list[tuple[int, pulp.LpVariable]]] = {c: [] for c in y}
@@ -163,8 +163,8 @@ def _add_band(model, area: AreaProblem, y, by_centre, unit_sizes) -> list:
         load = pulp.lpSum(float(unit_sizes[u]) * var for u, var in members)
         lower, upper = float(area.lower[c]), float(area.upper[c])
         if area.soft:
-            under = pulp.LpVariable(f"under_{c}", lowBound=0)
-            over = pulp.LpVariable(f"over_{c}", lowBound=0)
+            under = new_variable(model, f"under_{c}", 0)
+            over = new_variable(model, f"over_{c}", 0)
             model += load + under >= lower * y[c], f"lower_{c}"
             model += load - over <= upper * y[c], f"upper_{c}"
             penalty_terms += [area.soft_penalty / area.population * under, area.soft_penalty / area.population * over]
@@ -210,7 +210,7 @@ def _add_relations(model, area: AreaProblem, x, y) -> list:
         for v, weight in neighbours.items():
             if v <= u:
                 continue
-            cut = pulp.LpVariable(f"z_{u}_{v}", lowBound=0, upBound=1)
+            cut = new_variable(model, f"z_{u}_{v}", 0, 1)
             for c in y:
                 xu = x.get((u, c), 0)
                 xv = x.get((v, c), 0)
@@ -287,9 +287,9 @@ def _connected(area: AreaProblem, unit_group: np.ndarray) -> bool:
 
 
 def _score(area: AreaProblem, distance: np.ndarray, unit_group: np.ndarray) -> tuple[float, float]:
-    from clusterkit.search import _State
+    from clusterkit.state import State
 
-    state = _State(area, unit_group.copy(), distance)
+    state = State(area, unit_group.copy(), distance)
     return state.totals()
 
 
@@ -446,7 +446,6 @@ def solve_grouping_exact(
     graph = adjacency_for(graph, problem)
     areas, notes = area_problems(graph, problem)
     notes = list(heuristic.notes)
-    total = sum(len(area.codes) for area in areas) or 1
     budget_left = max(0.0, time_limit - (time.perf_counter() - started))
     labels = {code: UNGROUPED for code in heuristic.unwilling}
     centres: dict[str, str] = {}

@@ -15,7 +15,9 @@ from clusterkit.metrics import evaluate_grouping
 from clusterkit.problem import Band, GroupingProblem
 from clusterkit.recombine import recombine
 from clusterkit.resplit import resplit_pass
-from clusterkit.search import _connected, _grow, _local_search, _Memo, _oscillate, _State, distance_matrix, group_counts
+from clusterkit.construction import group_counts, grow
+from clusterkit.search import _local_search, _oscillate, distance_matrix
+from clusterkit.state import Memo, State, connected_units
 from clusterkit.synthetic import synthetic_county
 
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -59,13 +61,13 @@ def _county_area(seed: int, lower: int = 30_000, upper: int = 50_000):
     return max(areas, key=lambda area: len(area.codes))
 
 
-def _assert_partition_connected(state: _State) -> None:
+def _assert_partition_connected(state: State) -> None:
     p = state.problem
     assert sorted(u for members in state.members.values() for u in members) == list(range(len(p.units)))
     for group, members in state.members.items():
         assert members, "no empty group"
         assert all(state.unit_group[u] == group for u in members)
-        assert _connected(p, set(members))
+        assert connected_units(p, set(members))
 
 
 @SETTINGS
@@ -73,7 +75,7 @@ def _assert_partition_connected(state: _State) -> None:
 def test_resplit_never_worsens_and_keeps_groups_connected(seed: int, start_seed: int) -> None:
     area = _county_area(seed)
     rng = np.random.default_rng(start_seed)
-    state = _State(area, _grow(area, group_counts(area)[0], rng), distance_matrix(area.xy))
+    state = State(area, grow(area, group_counts(area)[0], rng), distance_matrix(area.xy))
     _local_search(state, rng)
     before = state.totals()
     resplit_pass(state, set(area.hubs))
@@ -92,8 +94,8 @@ def test_oscillation_returns_a_hard_band_state_never_worse(seed: int, start_seed
     area = _county_area(seed)
     rng = np.random.default_rng(start_seed)
     distance = distance_matrix(area.xy)
-    memo = _Memo()
-    state = _State(area, _grow(area, group_counts(area)[0], rng), distance, memo)
+    memo = Memo()
+    state = State(area, grow(area, group_counts(area)[0], rng), distance, memo)
     _local_search(state, rng)
     before = state.totals()
     result = _oscillate(area, state.unit_group.copy(), distance, rng, memo, {})
