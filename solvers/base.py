@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import re
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -128,6 +129,33 @@ def new_variable(problem: pulp.LpProblem, name: str, low: float | None = None, h
     return pulp.LpVariable(name, low, high, cat=category)
 
 
+_BANNER_SILENCED = False
+
+
+def silence_highs_banner() -> None:
+    """Keep HiGHS's licence banner off stdout, where the CLI writes its data.
+
+    highspy 1.16 prints "Running HiGHS ..." on stdout when the first ``Highs`` object of a process is made,
+    whatever ``output_flag`` says later. Making that first object here, with file descriptor 1 pointed at
+    /dev/null for the moment, spends the banner; later objects print nothing.
+    """
+    global _BANNER_SILENCED
+    if _BANNER_SILENCED:
+        return
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _BANNER_SILENCED = True
+
+
 def _reset_thread_scheduler() -> None:
     """Let HiGHS take a new thread count in this process.
 
@@ -200,6 +228,8 @@ def solve(
 
 def _solve_highs(problem, time_limit, gap, threads, warm_start, verbose):
     import highspy
+
+    silence_highs_banner()
 
     adapter = _HiGHS(warm_start=warm_start, msg=verbose, timeLimit=time_limit, gapRel=gap, threads=threads)
     if not adapter.available():

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from solvers.base import FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, SolveResult, _reset_thread_scheduler
+from solvers.base import (FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, SolveResult, _reset_thread_scheduler,
+                          silence_highs_banner)
 
 __all__ = ["solve_set_partition"]
 
@@ -57,6 +58,7 @@ def solve_set_partition(
     """
     import highspy
 
+    silence_highs_banner()
     started = time.perf_counter()
     rows = np.fromiter((u for column in columns for u in column), dtype=np.int32)
     cols = np.repeat(np.arange(len(columns), dtype=np.int32), [len(column) for column in columns])

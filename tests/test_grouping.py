@@ -266,3 +266,18 @@ def test_exact_matches_brute_force_and_the_heuristic_is_never_below(seed: int) -
 def test_partitions_enumerates_bell_numbers() -> None:
     assert [sum(1 for _ in _partitions(list("abcdefgh"[:n]))) for n in range(1, 7)] == [1, 2, 5, 15, 52, 203]
     assert sum(1 for _ in itertools.islice(_partitions(list("abcdefgh")), 10_000)) == 4140
+
+
+def test_exact_proves_the_asked_gap_on_a_real_sub_icb_and_bounds_the_heuristic(nhs_graph) -> None:
+    # QOP's sub-ICB 00V (25 practices): the proof at a 1% tolerance stops with a bound within 1% of its grouping,
+    # and no grouping the heuristic finds may be below that bound
+    graph = nhs_graph.select(sub_icb=["00V"]).with_adjacency("delaunay")
+    problem = GroupingProblem()
+    exact = group_practices(graph, problem, method="exact", gap=0.01, time_limit=120, workers=1)
+    assert_valid_grouping(graph, exact, problem)
+    assert exact.status == "OPTIMAL" and exact.gap <= 0.01 + 1e-9
+    assert exact.bound <= exact.objective + 1e-12
+    assert any("gap tolerance 0.01" in note for note in exact.notes) or exact.gap <= 1e-4
+    heuristic = group_heuristic(graph, problem, seed=1, effort="quick", workers=1)
+    assert heuristic.status == "FEASIBLE"
+    assert heuristic.objective >= exact.bound - 1e-9

@@ -201,3 +201,35 @@ def test_highs_takes_a_new_thread_count_in_the_same_process() -> None:
         problem, _ = knapsack(pulp.LpMaximize)
         result = solve(problem, "highs", threads=threads)
         assert result.status == OPTIMAL and result.objective == pytest.approx(60.0)
+
+
+def test_highs_prints_nothing_on_stdout() -> None:
+    # highspy 1.16 prints a licence banner on stdout when a process makes its first Highs object; stdout is
+    # where the CLI writes data, so the door spends that banner on /dev/null (a file-descriptor-level print:
+    # only a separate process shows it)
+    import subprocess
+    import sys
+
+    code = ("import pulp\nfrom solvers import solve\nfrom solvers.partition import solve_set_partition\n"
+            "p = pulp.LpProblem('p', pulp.LpMaximize)\nx = p.add_variable('x', 0, 1, cat=pulp.LpInteger)\n"
+            "p += x\nsolve(p, 'highs')\n"
+            "solve_set_partition([frozenset({0}), frozenset({0, 1}), frozenset({1})], [1.0, 1.5, 1.0], 2)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == ""
+
+
+def test_set_partition_by_hand_with_count_and_warm_start() -> None:
+    from solvers.partition import solve_set_partition
+
+    columns = [frozenset({0}), frozenset({0, 1}), frozenset({1}), frozenset({2}), frozenset({1, 2})]
+    costs = [1.0, 1.5, 1.0, 2.0, 2.2]
+    # by hand: covers are {0}{1}{2} = 4.0, {0,1}{2} = 3.5, {0}{1,2} = 3.2; the last is cheapest
+    result, picked = solve_set_partition(columns, costs, 3, start=[0, 2, 3])
+    assert result.status == OPTIMAL and result.objective == pytest.approx(3.2)
+    assert sorted(picked.tolist()) == [0, 4] and result.gap == pytest.approx(0.0, abs=1e-9)
+    # exactly three groups: only {0}{1}{2}
+    result, picked = solve_set_partition(columns, costs, 3, count=3)
+    assert result.objective == pytest.approx(4.0) and sorted(picked.tolist()) == [0, 2, 3]
+    # a unit no column covers: infeasible, said so
+    result, picked = solve_set_partition(columns, costs, 4)
+    assert result.status == INFEASIBLE and picked is None
