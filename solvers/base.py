@@ -227,10 +227,7 @@ def solve(
 
 
 def _solve_highs(problem, time_limit, gap, threads, warm_start, verbose):
-    import highspy
-
     silence_highs_banner()
-
     adapter = _HiGHS(warm_start=warm_start, msg=verbose, timeLimit=time_limit, gapRel=gap, threads=threads)
     if not adapter.available():
         raise SolverError(f"HiGHS (highspy) is not installed; available: {', '.join(available_solvers()) or 'none'}")
@@ -238,20 +235,30 @@ def _solve_highs(problem, time_limit, gap, threads, warm_start, verbose):
         problem.solve(adapter)
     except pulp.PulpSolverError as error:
         raise SolverError(f"HiGHS failed: {error}") from None
-    highs = problem.solverModel
+    is_mip = any(var.cat == pulp.LpInteger for var in problem.variables())
+    # PuLP hands HiGHS the objective negated when maximising, and without its constant term.
+    multiplier = -1.0 if problem.sense == pulp.LpMaximize else 1.0
+    constant = float(problem.objective.constant) if problem.objective is not None else 0.0
+    return read_highs(problem.solverModel, is_mip, multiplier, constant)
+
+
+def read_highs(highs: Any, is_mip: bool, multiplier: float = 1.0,
+               constant: float = 0.0) -> tuple[str, float | None, float | None, str]:
+    """``(status, objective, bound, HiGHS's status text)`` of a finished HiGHS run, in the model's own sense.
+
+    The objective and the MIP dual bound are HiGHS's own (``multiplier`` and ``constant`` undo what was done
+    to the objective before it was passed); a time-limited run with a solution is ``FEASIBLE``, never optimal.
+    """
+    import highspy
+
     model_status = highs.getModelStatus()
     info = highs.getInfo()
-    status_text = highs.modelStatusToString(model_status)
     has_values = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    is_mip = any(var.cat == pulp.LpInteger for var in problem.variables())
     objective = float(highs.getObjectiveValue()) if has_values else None
     bound = None
     if is_mip:
         dual = float(info.mip_dual_bound)
         bound = dual if math.isfinite(dual) else None
-    # PuLP hands HiGHS the objective negated when maximising, and without its constant term.
-    multiplier = -1.0 if problem.sense == pulp.LpMaximize else 1.0
-    constant = float(problem.objective.constant) if problem.objective is not None else 0.0
     if objective is not None:
         objective = multiplier * objective + constant
     if bound is not None:
@@ -261,12 +268,12 @@ def _solve_highs(problem, time_limit, gap, threads, warm_start, verbose):
         if not is_mip:
             bound = objective
     elif model_status == highspy.HighsModelStatus.kInfeasible:
-        status = INFEASIBLE
+        status, objective, bound = INFEASIBLE, None, None
     elif has_values:
         status = FEASIBLE
     else:
         status = NO_SOLUTION
-    return status, objective, bound, status_text
+    return status, objective, bound, highs.modelStatusToString(model_status)
 
 
 _CBC_PATTERNS = {

@@ -8,15 +8,13 @@ read from HiGHS as :func:`solvers.base.solve` reads them (a time-limited run is 
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
-from solvers.base import (FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, SolveResult, _reset_thread_scheduler,
-                          silence_highs_banner)
+from solvers.base import SolveResult, _reset_thread_scheduler, read_highs, silence_highs_banner
 
 __all__ = ["solve_set_partition"]
 
@@ -101,27 +99,14 @@ def solve_set_partition(
         highs.setSolution(solution)
     _reset_thread_scheduler()
     highs.run()
-    model_status = highs.getModelStatus()
-    info = highs.getInfo()
-    has_values = info.primal_solution_status == 2
-    objective = float(info.objective_function_value) if has_values else None
-    dual = float(info.mip_dual_bound)
-    bound = dual if math.isfinite(dual) else None
-    if model_status == highspy.HighsModelStatus.kOptimal:
-        status = OPTIMAL
-    elif model_status == highspy.HighsModelStatus.kInfeasible:
-        status, objective, bound = INFEASIBLE, None, None
-    elif has_values:
-        status = FEASIBLE
-    else:
-        status = NO_SOLUTION
+    status, objective, bound, detail = read_highs(highs, is_mip=True)
     picked = None
-    if has_values:
+    if objective is not None:
         values = np.asarray(highs.getSolution().col_value)
         picked = np.flatnonzero(values > 0.5)
     gap_value = None
     if objective is not None and bound is not None:
         gap_value = abs(objective - bound) / max(abs(objective), 1e-9)
     result = SolveResult(status, objective, bound, gap_value, time.perf_counter() - started, "highs", time_limit,
-                         highs.modelStatusToString(model_status))
+                         detail)
     return result, picked
