@@ -197,8 +197,9 @@ def adjacency_for(graph: PracticeGraph, problem: GroupingProblem) -> PracticeGra
     return graph
 
 
-#: Pieces with more practices than this, spanning several sub-ICBs, start from a grouping made
-#: inside each sub-ICB, then moves across the boundaries polish it (one run instead of restarts).
+#: Pieces with more practices than this, spanning several sub-ICBs, start from a grouping made inside each
+#: chunk (about a sub-ICB, :func:`start_chunks`), then moves across the boundaries polish it (one run
+#: instead of restarts).
 LARGE_PIECE = 250
 
 
