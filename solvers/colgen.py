@@ -512,9 +512,9 @@ def solve_area_colgen(
                 # a grouping cheaper than value + slack is made of enumerated groups only: it is in the
                 # partition model, whose bound holds for it; so value + slack bounds the rest
                 proven = min(proof.bound, value + slack, incumbent[0])
+                bounds[None] = max(bounds.get(None, -math.inf), proven)
                 needed = max(0.0, _target(incumbent[0], tolerance) - value)
-                if slack >= needed - 1e-12 or proof.status == OPTIMAL and proof.bound <= value + slack:
-                    bounds = {None: proven if slack >= needed - 1e-12 else min(proof.bound, incumbent[0])}
+                if incumbent[0] - proven <= tolerance * abs(incumbent[0]) + 1e-12 or slack >= needed - 1e-12:
                     counts = [None]
                     enumerated_proof = True
                     break
