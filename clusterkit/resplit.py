@@ -101,7 +101,7 @@ def _resplit(state: State, a: int, b: int, fixed: set[int]) -> bool:
         allowed = (taken >= lower) & (taken <= upper) & (total - taken >= lower) & (total - taken <= upper)
         value = np.where(allowed, value, np.inf)
     # the current pair's distance, in the same units (patient-km to a centre of each side)
-    current = _distance_total(state, a) + _distance_total(state, b)
+    current = state.distance_total(state.members[a]) + state.distance_total(state.members[b])
     flat = value.ravel()
     candidates = np.flatnonzero(flat < current - 1e-9)
     if len(candidates) == 0:
@@ -157,20 +157,6 @@ def _screen_band(state: State, index: np.ndarray) -> tuple[float, float]:
         return state.lower, state.upper
     p = state.problem
     return float(p.lower[index].min()), float(p.upper[index].max())
-
-
-def _distance_total(state: State, group: int) -> float:
-    """Patient-km of ``group`` to its best centre (its hub when it has one)."""
-    p = state.problem
-    index = np.array([i for u in state.members[group] for i in p.units[u]], dtype=np.int64)
-    if len(index) == 1:
-        return 0.0
-    totals = p.sizes[index] @ state.distance[index[:, None], index]
-    if state.has_hubs:
-        hub = next((p.hub_practice[u] for u in state.members[group] if u in p.hub_practice), None)
-        if hub is not None:
-            return float(totals[int(np.flatnonzero(index == hub)[0])])
-    return float(totals.min())
 
 
 def _relation_inside(state: State, units: np.ndarray, labels: np.ndarray) -> float:

@@ -64,24 +64,32 @@ class State:
             score = self.cache[key] = self._evaluate(key)
         return score
 
+    def distance_total(self, units: set[int] | frozenset[int]) -> float:
+        """Patient-km of a group of ``units`` to its best centre practice (its hub when it has one)."""
+        index = np.array([i for u in units for i in self.problem.units[u]], dtype=np.int64)
+        return self._to_centre(units, index)[0]
+
+    def _to_centre(self, units: set[int] | frozenset[int], index: np.ndarray) -> tuple[float, float]:
+        """``(patient-km to the best centre or the hub, diameter in km when a limit is set, else 0)``."""
+        p = self.problem
+        if len(index) == 1:
+            return 0.0, 0.0
+        distance = self.distance[index[:, None], index]
+        totals = p.sizes[index] @ distance
+        diameter = float(distance.max()) if p.max_diameter_km is not None else 0.0
+        if self.has_hubs:
+            hub = next((p.hub_practice[u] for u in units if u in p.hub_practice), None)
+            if hub is not None:
+                return float(totals[int(np.flatnonzero(index == hub)[0])]), diameter
+        return float(totals.min()), diameter
+
     def _evaluate(self, units: frozenset[int]) -> tuple[float, float]:
         p = self.problem
         practices = [i for u in units for i in p.units[u]]
         index = np.array(practices, dtype=np.int64)
         sizes = p.sizes[index]
         population = float(sizes.sum())
-        diameter = 0.0
-        if len(practices) == 1:
-            distance_total = 0.0
-        else:
-            distance = self.distance[index[:, None], index]
-            totals = sizes @ distance
-            if self.has_hubs and (hub := next((p.hub_practice[u] for u in units if u in p.hub_practice), None)) is not None:
-                distance_total = float(totals[practices.index(hub)])
-            else:
-                distance_total = float(totals.min())
-            if p.max_diameter_km is not None:
-                diameter = float(distance.max())
+        distance_total, diameter = self._to_centre(units, index)
         minority = 0.0
         if self.uniform_band:
             lower, upper = self.lower, self.upper
