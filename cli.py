@@ -19,6 +19,7 @@ import click
 
 from clusterkit import __version__
 from clusterkit.errors import ClusterkitError, InputError
+from clusterkit.results import Status
 
 log = logging.getLogger("clusterkit")
 
@@ -296,7 +297,7 @@ def group(band: str, soft: bool, penalty: float, band_for: tuple[str, ...], cont
             problem = replace(problem, soft=True)
             grouping = _run_grouping(graph, problem, method=method, seed=seed, time_limit=time_limit,
                                      solver=solver, gap=gap, restarts=restarts, effort=effort, workers=workers)
-        if grouping.status == "INFEASIBLE":
+        if grouping.status == Status.INFEASIBLE:
             raise InfeasibleError("the solver proved that no grouping meets the rules"
                                   + (f" ({grouping.notes[-1]})" if grouping.notes else ""))
     except BaseException as error:
@@ -376,7 +377,7 @@ def _finish_grouping(folder: Path, graph: Any, grouping: Any, problem: Any, curr
     graph = adjacency_for(graph, problem)  # the adjacency the grouping was made on
     metrics = evaluate_grouping(graph, grouping.labels, problem, current=current or None, flagged=grouping.flagged)
     outside = [row.group for row in metrics.rows if not row.in_band and not row.flagged]
-    if grouping.status == "NO_SOLUTION":
+    if grouping.status == Status.NO_SOLUTION:
         unmet = ("no grouping meeting every hard rule was found (not proven impossible); the closest one was "
                  "written; try --soft, more --restarts or --method exact")
     elif relaxed_because:
@@ -407,11 +408,11 @@ def _grouping_text(grouping: Any, metrics: Any, problem: Any) -> str:
         status = {"FEASIBLE": "feasible (heuristic: optimality not proven)",
                   "NO_SOLUTION": "no grouping meeting every hard rule found (heuristic; not proven impossible)"}
         line = status.get(grouping.status, grouping.status.lower())
-    elif grouping.status == "OPTIMAL":
+    elif grouping.status == Status.OPTIMAL:
         line = (f"optimal (proven by {grouping.solver}): objective {number(grouping.objective)}, "
                 f"bound {number(grouping.bound)}, gap {gap}")
     else:
-        what = "feasible, optimality not proven" if grouping.status == "FEASIBLE" else (
+        what = "feasible, optimality not proven" if grouping.status == Status.FEASIBLE else (
             "no grouping meeting every hard rule found (not proven impossible)")
         line = f"{what} ({grouping.solver}): objective {number(grouping.objective)}, bound " \
                f"{number(grouping.bound)}, gap {gap}"

@@ -15,9 +15,9 @@ from types import MappingProxyType
 from typing import Any
 
 from clusterkit.model import PracticeGraph
+from clusterkit.results import Outcome, Status, relative_gap, worst_status
 
 __all__ = [
-    "STATUS_ORDER",
     "Holding",
     "StageResult",
     "NetworkResult",
@@ -27,10 +27,6 @@ __all__ = [
     "worst_loss_share",
     "budget_summary",
 ]
-
-#: Statuses from best to worst; a collection of networks takes the worst of its members.
-STATUS_ORDER = ("OPTIMAL", "FEASIBLE", "NO_SOLUTION", "INFEASIBLE")
-
 
 @dataclass(frozen=True)
 class Holding:
@@ -75,20 +71,38 @@ class Holding:
 
 @dataclass(frozen=True)
 class StageResult:
-    """What one solver stage established (see :class:`solvers.base.SolveResult`).
+    """One lexicographic solver stage and its :class:`~clusterkit.results.Outcome`.
 
     ``stage`` is ``max_ratio`` (minimised), ``preference`` or ``spread`` (maximised; ``bound`` is then an
     upper bound).
     """
 
     stage: str
-    status: str
-    objective: float | None
-    bound: float | None
-    gap: float | None
-    seconds: float
-    solver: str
-    detail: str = ""
+    outcome: Outcome
+
+    @property
+    def status(self) -> Status:
+        return self.outcome.status
+
+    @property
+    def objective(self) -> float | None:
+        return self.outcome.objective
+
+    @property
+    def bound(self) -> float | None:
+        return self.outcome.bound
+
+    @property
+    def gap(self) -> float | None:
+        return self.outcome.gap
+
+    @property
+    def seconds(self) -> float:
+        return self.outcome.seconds
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"stage": self.stage, **self.outcome.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -100,7 +114,7 @@ class NetworkResult:
     """
 
     network: str
-    status: str
+    status: Status
     holdings: tuple[Holding, ...]
     stages: tuple[StageResult, ...]
     practices: int
@@ -133,18 +147,10 @@ class NetworkResult:
             "population": self.population,
             "holdings": len(self.holdings),
             "largest_ratio": self.largest_ratio,
-            "stages": [
-                {"stage": s.stage, "status": s.status, "objective": s.objective, "bound": s.bound, "gap": s.gap,
-                 "seconds": round(s.seconds, 4), "solver": s.solver}
-                for s in self.stages
-            ],
+            "stages": [stage.to_dict() for stage in self.stages],
             "reasons": list(self.reasons),
             "notes": list(self.notes),
         }
-
-
-def _worst(statuses: Sequence[str]) -> str:
-    return max(statuses, key=STATUS_ORDER.index) if statuses else "OPTIMAL"
 
 
 @dataclass(frozen=True)
@@ -181,22 +187,22 @@ class BudgetAssignment:
     @property
     def infeasible(self) -> tuple[NetworkResult, ...]:
         """Networks proven to have no assignment."""
-        return tuple(r for r in self.networks if r.status == "INFEASIBLE")
+        return tuple(r for r in self.networks if r.status == Status.INFEASIBLE)
 
     @property
     def unsolved(self) -> tuple[NetworkResult, ...]:
         """Networks where the solver found no solution within its limits (not proven infeasible)."""
-        return tuple(r for r in self.networks if r.status == "NO_SOLUTION")
+        return tuple(r for r in self.networks if r.status == Status.NO_SOLUTION)
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         """The worst network status: ``OPTIMAL`` only when every network was proven optimal."""
-        return _worst([r.status for r in self.networks])
+        return worst_status(r.status for r in self.networks)
 
     @property
     def status_counts(self) -> dict[str, int]:
         """Networks by status."""
-        return {status: sum(r.status == status for r in self.networks) for status in STATUS_ORDER}
+        return {status: sum(r.status == status for r in self.networks) for status in Status}
 
     @property
     def objective(self) -> float | None:
@@ -212,9 +218,7 @@ class BudgetAssignment:
     @property
     def gap(self) -> float | None:
         """Relative gap between :attr:`objective` and :attr:`bound`."""
-        if self.objective is None or self.bound is None:
-            return None
-        return abs(self.objective - self.bound) / max(abs(self.objective), 1e-9)
+        return relative_gap(self.objective, self.bound)
 
     @property
     def worst_gap(self) -> float | None:

@@ -26,6 +26,7 @@ from clusterkit.graphs import delaunay_edges
 from clusterkit.model import PracticeGraph
 from clusterkit.pieces import split_areas, too_large
 from clusterkit.problem import UNGROUPED, Grouping, GroupingProblem
+from clusterkit.results import Status
 from clusterkit.search import AreaProblem, AreaSolution, solve_area
 
 __all__ = ["group_heuristic", "area_problems", "adjacency_for", "label_groups", "Effort", "EFFORTS", "effort_of",
@@ -414,8 +415,8 @@ def group_heuristic(
     >>> from clusterkit.synthetic import synthetic_county
     >>> graph = synthetic_county(seed=1).with_adjacency()
     >>> grouping = group_heuristic(graph, seed=0, workers=1)
-    >>> grouping.status
-    'FEASIBLE'
+    >>> print(grouping.status)
+    FEASIBLE
     """
     started = time.perf_counter()
     search = effort_of(effort, restarts)
@@ -491,7 +492,7 @@ def _assemble(graph, problem, areas: Sequence[AreaProblem], solutions: Sequence[
     objective = total_cost / total_population if total_population else 0.0
     return Grouping(
         labels=labels,
-        status="FEASIBLE" if feasible else "NO_SOLUTION",
+        status=Status.FEASIBLE if feasible else Status.NO_SOLUTION,
         objective=objective,
         bound=None,
         gap=None,

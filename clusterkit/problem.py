@@ -9,11 +9,11 @@ from types import MappingProxyType
 from typing import Any
 
 from clusterkit.errors import InputError
+from clusterkit.results import Status
 
 __all__ = [
     "OBJECTIVES",
     "WITHIN",
-    "STATUSES",
     "Band",
     "GroupingProblem",
     "Grouping",
@@ -22,7 +22,6 @@ __all__ = [
 
 OBJECTIVES = ("distance", "alignment", "blend")
 WITHIN = ("none", "sub_icb", "icb")
-STATUSES = ("OPTIMAL", "FEASIBLE", "INFEASIBLE", "NO_SOLUTION")
 
 #: Label of unwilling practices in a grouping: they are left out and listed, never dropped.
 UNGROUPED = ""
@@ -219,7 +218,7 @@ class Grouping:
     """
 
     labels: Mapping[str, str]
-    status: str
+    status: Status
     objective: float | None
     bound: float | None = None
     gap: float | None = None
@@ -234,8 +233,7 @@ class Grouping:
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
-        if self.status not in STATUSES:
-            raise ValueError(f"unknown status {self.status!r}")
+        object.__setattr__(self, "status", Status(self.status))
         object.__setattr__(self, "labels", MappingProxyType(dict(self.labels)))
         object.__setattr__(self, "centres", MappingProxyType(dict(self.centres)))
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))

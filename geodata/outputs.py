@@ -13,6 +13,7 @@ from clusterkit import __version__
 from clusterkit.metrics import GroupingMetrics
 from clusterkit.model import PracticeGraph
 from clusterkit.problem import UNGROUPED, Grouping
+from clusterkit.results import Status
 from geodata.writers import write_csv, write_groups_csv, write_json, write_practices_geojson
 
 __all__ = ["GROUPS_TABLE_COLUMNS", "file_digest", "grouping_summary", "write_grouping_outputs"]
@@ -45,7 +46,7 @@ def grouping_summary(
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The machine-readable ``summary.json`` of a grouping run."""
-    proven = grouping.status == "OPTIMAL"
+    proven = grouping.status == Status.OPTIMAL
     summary: dict[str, Any] = {
         "clusterkit_version": __version__,
         "command": command,

@@ -1,9 +1,9 @@
 """One door to the MIP solvers: HiGHS (through highspy) by default, CBC as fallback.
 
-:func:`solve` runs a :class:`pulp.LpProblem` and returns a :class:`SolveResult` whose status, objective,
+:func:`solve` runs a :class:`pulp.LpProblem` and returns an :class:`~clusterkit.results.Outcome` whose status, objective,
 best bound and relative gap are read from the solver itself. PuLP reports a time-limited HiGHS run as
-"Optimal"; here a run is ``OPTIMAL`` only when the solver proved it (HiGHS's model status is optimal, or
-CBC's log says so), otherwise ``FEASIBLE`` with the bound and gap the solver reached.
+"Optimal"; here a run is ``Status.OPTIMAL`` only when the solver proved it (HiGHS's model status is optimal, or
+CBC's log says so), otherwise ``Status.FEASIBLE`` with the bound and gap the solver reached.
 """
 
 from __future__ import annotations
@@ -21,63 +21,14 @@ from typing import Any
 import pulp
 
 from clusterkit.errors import SolverError
+from clusterkit.results import Outcome, Status, relative_gap
 
-__all__ = ["SOLVERS", "OPTIMAL", "FEASIBLE", "INFEASIBLE", "NO_SOLUTION", "SolveResult", "available_solvers", "solve"]
+__all__ = ["SOLVERS", "available_solvers", "solve", "read_highs", "new_variable"]
 
 log = logging.getLogger(__name__)
 
-OPTIMAL = "OPTIMAL"
-FEASIBLE = "FEASIBLE"
-INFEASIBLE = "INFEASIBLE"
-NO_SOLUTION = "NO_SOLUTION"
-
 #: Solver names users may pass (``--solver``), in order of preference.
 SOLVERS = ("highs", "cbc")
-
-
-@dataclass(frozen=True)
-class SolveResult:
-    """What a solver run established.
-
-    Attributes
-    ----------
-    status : str
-        ``OPTIMAL`` (proven), ``FEASIBLE`` (a solution, optimality not proven), ``INFEASIBLE`` (proven to
-        have no solution) or ``NO_SOLUTION`` (none found within the limits).
-    objective : float or None
-        Objective of the solution returned.
-    bound : float or None
-        Best proven bound on the optimum (a lower bound when minimising); ``None`` when unknown.
-    gap : float or None
-        Relative gap ``|objective - bound| / max(|objective|, 1e-9)``; ``None`` when unknown.
-    seconds : float
-        Wall time of the solver call.
-    solver : str
-        ``"highs"`` or ``"cbc"``.
-    time_limit : float or None
-        The limit the run had.
-    detail : str
-        The solver's own status words.
-    """
-
-    status: str
-    objective: float | None
-    bound: float | None
-    gap: float | None
-    seconds: float
-    solver: str
-    time_limit: float | None = None
-    detail: str = ""
-
-    @property
-    def has_solution(self) -> bool:
-        """Whether variable values are available."""
-        return self.status in (OPTIMAL, FEASIBLE)
-
-    @property
-    def proven_optimal(self) -> bool:
-        """Whether the solver proved optimality (within its gap tolerance)."""
-        return self.status == OPTIMAL
 
 
 def available_solvers() -> list[str]:
@@ -88,12 +39,6 @@ def available_solvers() -> list[str]:
     if pulp.PULP_CBC_CMD(msg=False).available():
         found.append("cbc")
     return found
-
-
-def _relative_gap(objective: float | None, bound: float | None) -> float | None:
-    if objective is None or bound is None or not math.isfinite(objective) or not math.isfinite(bound):
-        return None
-    return abs(objective - bound) / max(abs(objective), 1e-9)
 
 
 class _HiGHS(pulp.HiGHS):  # type: ignore[misc, valid-type]
@@ -181,7 +126,7 @@ def solve(
     threads: int | None = None,
     warm_start: bool = False,
     verbose: bool = False,
-) -> SolveResult:
+) -> Outcome:
     """Solve ``problem`` in place (variables get values) and report what was proven.
 
     Parameters
@@ -193,7 +138,7 @@ def solve(
     time_limit : float, optional
         Seconds.
     gap : float, optional
-        Relative gap at which the solver may stop (it then reports ``OPTIMAL`` within that gap).
+        Relative gap at which the solver may stop (it then reports ``Status.OPTIMAL`` within that gap).
     threads : int, optional
         Threads the solver may use.
     warm_start : bool
@@ -218,12 +163,11 @@ def solve(
         result = _solve_cbc(problem, time_limit, gap, threads, warm_start, verbose)
     seconds = time.perf_counter() - started
     log.info("%s: %s objective=%s bound=%s gap=%s in %.1fs", name, result[0], result[1], result[2],
-             _relative_gap(result[1], result[2]), seconds)
+             relative_gap(result[1], result[2]), seconds)
     status, objective, bound, detail = result
-    if status == OPTIMAL and bound is None:
+    if status == Status.OPTIMAL and bound is None:
         bound = objective
-    return SolveResult(status, objective, bound, _relative_gap(objective, bound) if objective is not None else None,
-                       seconds, name, time_limit, detail)
+    return Outcome(status, objective, bound, None, seconds, name, time_limit, detail)
 
 
 def _solve_highs(problem, time_limit, gap, threads, warm_start, verbose):
@@ -247,7 +191,7 @@ def read_highs(highs: Any, is_mip: bool, multiplier: float = 1.0,
     """``(status, objective, bound, HiGHS's status text)`` of a finished HiGHS run, in the model's own sense.
 
     The objective and the MIP dual bound are HiGHS's own (``multiplier`` and ``constant`` undo what was done
-    to the objective before it was passed); a time-limited run with a solution is ``FEASIBLE``, never optimal.
+    to the objective before it was passed); a time-limited run with a solution is ``Status.FEASIBLE``, never optimal.
     """
     import highspy
 
@@ -264,15 +208,15 @@ def read_highs(highs: Any, is_mip: bool, multiplier: float = 1.0,
     if bound is not None:
         bound = multiplier * bound + constant
     if model_status == highspy.HighsModelStatus.kOptimal:
-        status = OPTIMAL
+        status = Status.OPTIMAL
         if not is_mip:
             bound = objective
     elif model_status == highspy.HighsModelStatus.kInfeasible:
-        status, objective, bound = INFEASIBLE, None, None
+        status, objective, bound = Status.INFEASIBLE, None, None
     elif has_values:
-        status = FEASIBLE
+        status = Status.FEASIBLE
     else:
-        status = NO_SOLUTION
+        status = Status.NO_SOLUTION
     return status, objective, bound, highs.modelStatusToString(model_status)
 
 
@@ -318,9 +262,9 @@ def _solve_cbc(problem, time_limit, gap, threads, warm_start, verbose):
             bound += float(problem.objective.constant)
     is_mip = any(var.cat == pulp.LpInteger for var in problem.variables())
     if problem.status == pulp.LpStatusInfeasible or "infeasible" in detail.lower():
-        return INFEASIBLE, None, None, detail
+        return Status.INFEASIBLE, None, None, detail
     if problem.sol_status == pulp.LpSolutionOptimal and (not is_mip or "optimal solution found" in detail.lower()):
-        return OPTIMAL, objective, bound if bound is not None else objective, detail
+        return Status.OPTIMAL, objective, bound if bound is not None else objective, detail
     if objective is not None and problem.sol_status in (1, 2):
-        return FEASIBLE, objective, bound, detail
-    return NO_SOLUTION, None, bound, detail
+        return Status.FEASIBLE, objective, bound, detail
+    return Status.NO_SOLUTION, None, bound, detail

@@ -28,8 +28,8 @@ from clusterkit.budget_candidates import NetworkInstance, Option, build_instance
 from clusterkit.budgets import BudgetProblem
 from clusterkit.errors import InputError, SolverError
 from clusterkit.model import PracticeGraph
-from solvers.base import (FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, SOLVERS, SolveResult, available_solvers,
-                          new_variable, solve)
+from clusterkit.results import Outcome, Status
+from solvers.base import SOLVERS, available_solvers, new_variable, solve
 
 __all__ = ["STAGES", "BudgetModel", "build_budget_model", "infeasible_core", "solve_network", "assign_budgets"]
 
@@ -185,9 +185,8 @@ def build_budget_model(
     return BudgetModel(problem, stage, x, ratio, spread)
 
 
-def _stage(stage: str, result: SolveResult) -> StageResult:
-    return StageResult(stage, result.status, result.objective, result.bound, result.gap, result.seconds,
-                       result.solver, result.detail)
+def _stage(stage: str, result: Outcome) -> StageResult:
+    return StageResult(stage, result)
 
 
 def _varies(instance: NetworkInstance, keep: Sequence[int], value: Callable[[Option], float]) -> bool:
@@ -243,7 +242,7 @@ def infeasible_core(
         if not trial:
             continue
         model = build_budget_model(restrict(instance, trial), "max_ratio")
-        if solve(model.problem, solver, time_limit=time_limit).status == INFEASIBLE:
+        if solve(model.problem, solver, time_limit=time_limit).status == Status.INFEASIBLE:
             core = trial
     return tuple(core)
 
@@ -264,20 +263,20 @@ def solve_network(
     common = dict(network=instance.network, practices=len(instance.practices), population=instance.population,
                   notes=instance.notes)
     if instance.reasons:
-        return NetworkResult(status=INFEASIBLE, holdings=(), stages=(), reasons=instance.reasons, **common)
+        return NetworkResult(status=Status.INFEASIBLE, holdings=(), stages=(), reasons=instance.reasons, **common)
     if not instance.budgets:
-        return NetworkResult(status=OPTIMAL, holdings=(), stages=(), **common)
+        return NetworkResult(status=Status.OPTIMAL, holdings=(), stages=(), **common)
     model = build_budget_model(instance, "max_ratio")
     result = solve(model.problem, solver, time_limit=time_limit, gap=gap)
     stages = [_stage("max_ratio", result)]
-    if result.status == INFEASIBLE:
+    if result.status == Status.INFEASIBLE:
         reason = explain_infeasible(instance)
         if "overlap" in reason:  # no counting argument: name a minimal infeasible set of specialties
             reason = explain_infeasible(instance, infeasible_core(instance, solver=solver, time_limit=time_limit))
-        return NetworkResult(status=INFEASIBLE, holdings=(), stages=tuple(stages), reasons=(reason,), **common)
+        return NetworkResult(status=Status.INFEASIBLE, holdings=(), stages=tuple(stages), reasons=(reason,), **common)
     if not result.has_solution:
         reason = f"network {instance.network}: the solver found no assignment within the time limit"
-        return NetworkResult(status=NO_SOLUTION, holdings=(), stages=tuple(stages), reasons=(reason,), **common)
+        return NetworkResult(status=Status.NO_SOLUTION, holdings=(), stages=tuple(stages), reasons=(reason,), **common)
     chosen = model.chosen()
     largest = max(instance.options[i].ratio for i in chosen)
     keep = [i for i, option in enumerate(instance.options) if option.ratio <= largest * (1 + _RELATIVE) + 1e-12]
@@ -295,8 +294,8 @@ def solve_network(
         stages.append(_stage("spread", result))
         if result.has_solution:
             chosen = model.chosen()
-    proven = all(stage.status == OPTIMAL for stage in stages)
-    return NetworkResult(status=OPTIMAL if proven else FEASIBLE, holdings=_holdings(instance, chosen),
+    proven = all(stage.status == Status.OPTIMAL for stage in stages)
+    return NetworkResult(status=Status.OPTIMAL if proven else Status.FEASIBLE, holdings=_holdings(instance, chosen),
                          stages=tuple(stages), **common)
 
 
@@ -343,7 +342,7 @@ def assign_budgets(
     ...     Practice("A", "", 52.0, -1.0, 0, 0, 10_000, 1.2e6), Practice("B", "", 52.01, -1.0, 0, 1e3, 8_000, 9.6e5)])
     >>> problem = BudgetProblem((Specialty("urology", budget=1e6), Specialty("ent", budget=5e5)))
     >>> result = assign_budgets(graph, {"A": "N1", "B": "N1"}, problem)
-    >>> result.status, [(h.specialty, h.holder) for h in result.holdings]
+    >>> str(result.status), [(h.specialty, h.holder) for h in result.holdings]
     ('OPTIMAL', [('ent', 'B'), ('urology', 'A')])
     """
     if solver.lower() not in SOLVERS:

@@ -35,8 +35,9 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from clusterkit.area import AreaProblem, distance_matrix
+from clusterkit.results import Status
 from clusterkit.state import State
-from solvers.base import OPTIMAL, new_variable, solve
+from solvers.base import new_variable, solve
 from solvers.partition import solve_set_partition
 
 __all__ = ["ColumnGenerationResult", "solve_area_colgen"]
@@ -553,9 +554,9 @@ def solve_area_colgen(
         bound += offset
     valid_bound = None if bound == -math.inf else min(bound, objective) if objective is not None else bound
     if objective is None:
-        return ColumnGenerationResult(None, "NO_SOLUTION", None, valid_bound, len(pool), rounds, converged_all, seconds)
+        return ColumnGenerationResult(None, Status.NO_SOLUTION, None, valid_bound, len(pool), rounds, converged_all, seconds)
     relative = None if valid_bound is None else (objective - valid_bound) / max(abs(objective), 1e-9)
-    status = OPTIMAL if relative is not None and relative <= tolerance + 1e-9 else "FEASIBLE"
+    status = Status.OPTIMAL if relative is not None and relative <= tolerance + 1e-9 else Status.FEASIBLE
     return ColumnGenerationResult(unit_group, status, objective, valid_bound, len(pool), rounds, converged_all,
                                   seconds)
 

@@ -48,7 +48,8 @@ from clusterkit.grouping import adjacency_for, area_problems, group_heuristic, l
 from clusterkit.model import PracticeGraph
 from clusterkit.problem import UNGROUPED, Grouping, GroupingProblem
 from clusterkit.search import AreaProblem, distance_matrix, solve_area
-from solvers.base import FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, new_variable, solve
+from clusterkit.results import Status
+from solvers.base import new_variable, solve
 from solvers.colgen import solve_area_colgen
 
 __all__ = ["METHODS", "ExactAreaResult", "group_practices", "solve_grouping_exact", "solve_area_exact", "pmedian_lower_bound"]
@@ -349,7 +350,7 @@ def solve_area_exact(
     started = time.perf_counter()
     distance = distance_matrix(area.xy)
     if len(area.units) == 1:
-        return ExactAreaResult(np.zeros(1, np.int64), (0,), OPTIMAL, 0.0, 0.0, 0, 0, 0.0, False)
+        return ExactAreaResult(np.zeros(1, np.int64), (0,), Status.OPTIMAL, 0.0, 0.0, 0, 0, 0.0, False)
     restricted = len(area.codes) > ALL_CENTRES_MAX
     model = _build(area, distance, restricted)
     incumbent = None
@@ -370,7 +371,7 @@ def solve_area_exact(
         result = solve(model.problem, solver, time_limit=remaining, gap=gap, warm_start=warm)
         if result.bound is not None:
             bound = max(bound, result.bound)
-        if result.status == INFEASIBLE:
+        if result.status == Status.INFEASIBLE:
             infeasible = incumbent is None
             break
         if not result.has_solution:
@@ -385,7 +386,7 @@ def solve_area_exact(
             violation, cost = _score(area, distance, unit_group)
             if violation <= 1e-9 and (incumbent is None or cost < incumbent[0] - 1e-12):
                 incumbent = (cost, unit_group)
-            if result.status == OPTIMAL:
+            if result.status == Status.OPTIMAL:
                 proven = True
                 bound = max(bound, result.objective if result.objective is not None else bound)
                 break
@@ -397,13 +398,13 @@ def solve_area_exact(
     seconds = time.perf_counter() - started
     valid_bound = None if restricted or bound == -math.inf else bound
     if incumbent is None:
-        status = INFEASIBLE if infeasible and not restricted else NO_SOLUTION
+        status = Status.INFEASIBLE if infeasible and not restricted else Status.NO_SOLUTION
         return ExactAreaResult(None, (), status, None, valid_bound, rounds, model.cuts, seconds, restricted)
     objective = incumbent[0]
     if valid_bound is not None:
         valid_bound = min(valid_bound, objective)
     gap_value = None if valid_bound is None else (objective - valid_bound) / max(abs(objective), 1e-9)
-    status = OPTIMAL if proven and not restricted and gap_value is not None and gap_value <= max(gap or 1e-4, 1e-4) + 1e-9 else FEASIBLE
+    status = Status.OPTIMAL if proven and not restricted and gap_value is not None and gap_value <= max(gap or 1e-4, 1e-4) + 1e-9 else Status.FEASIBLE
     _, groups = np.unique(incumbent[1], return_inverse=True)
     return ExactAreaResult(groups.astype(np.int64), (), status, objective, valid_bound, rounds, model.cuts, seconds,
                            restricted)
@@ -473,7 +474,7 @@ def solve_grouping_exact(
             unit_group = initial if initial is not None else np.zeros(len(area.units), np.int64)
         else:
             unit_group = result.unit_group
-        if result.status != OPTIMAL:
+        if result.status != Status.OPTIMAL:
             all_optimal = False
         objective = result.objective if result.objective is not None else _score(area, distance_matrix(area.xy),
                                                                                   unit_group)[1]
@@ -495,12 +496,12 @@ def solve_grouping_exact(
     bound = weighted_bound / population if population and bound_known else None
     gap_value = None if bound is None else max(0.0, (objective - bound) / max(abs(objective), 1e-9))
     if any_missing:
-        status = NO_SOLUTION if heuristic.status != "FEASIBLE" else FEASIBLE
+        status = Status.NO_SOLUTION if heuristic.status != Status.FEASIBLE else Status.FEASIBLE
     else:
-        status = OPTIMAL if all_optimal else FEASIBLE
-    if status == OPTIMAL and gap_value is not None and gap_value > 1e-4:
+        status = Status.OPTIMAL if all_optimal else Status.FEASIBLE
+    if status == Status.OPTIMAL and gap_value is not None and gap_value > 1e-4:
         notes.append(f"optimal within the requested gap tolerance {gap:g}: proven gap {gap_value:.2%}")
-    if status != OPTIMAL:
+    if status != Status.OPTIMAL:
         notes.append("not proven optimal" + (f": gap {gap_value:.2%}" if gap_value is not None else "") +
                      f" after {time_limit:g} s" + ("" if bound is not None else " (no bound proven)"))
     return Grouping(
@@ -568,7 +569,7 @@ def pmedian_lower_bound(
     graph = adjacency_for(graph, problem)
     areas, _ = area_problems(graph, relaxed)
     total = bound = 0.0
-    status = OPTIMAL
+    status = Status.OPTIMAL
     for area in areas:
         if len(area.units) == 1:
             total += area.population
@@ -579,8 +580,8 @@ def pmedian_lower_bound(
         result = solve(model.problem, solver, time_limit=time_limit)
         if result.bound is None:
             return None, result.status
-        if result.status != OPTIMAL:
-            status = FEASIBLE
+        if result.status != Status.OPTIMAL:
+            status = Status.FEASIBLE
         bound += result.bound * area.population
         total += area.population
     return (bound / total if total else None), status
@@ -609,8 +610,8 @@ def group_practices(
     --------
     >>> from clusterkit.synthetic import synthetic_county
     >>> graph = synthetic_county(seed=1).with_adjacency()
-    >>> group_practices(graph, method="heuristic", workers=1).status
-    'FEASIBLE'
+    >>> print(group_practices(graph, method="heuristic", workers=1).status)
+    FEASIBLE
     """
     if method == "heuristic":
         return group_heuristic(graph, problem, seed=seed, restarts=restarts, effort=effort, workers=workers,

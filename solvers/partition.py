@@ -14,7 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from solvers.base import SolveResult, _reset_thread_scheduler, read_highs, silence_highs_banner
+from clusterkit.results import Outcome
+from solvers.base import _reset_thread_scheduler, read_highs, silence_highs_banner
 
 __all__ = ["solve_set_partition"]
 
@@ -29,7 +30,7 @@ def solve_set_partition(
     gap: float | None = None,
     start: Sequence[int] | None = None,
     threads: int = 1,
-) -> tuple[SolveResult, np.ndarray | None]:
+) -> tuple[Outcome, np.ndarray | None]:
     """Minimise the cost of columns covering each of ``units`` exactly once (``count`` columns if given).
 
     Parameters
@@ -51,7 +52,7 @@ def solve_set_partition(
 
     Returns
     -------
-    (SolveResult, ndarray or None)
+    (Outcome, ndarray or None)
         The solver's report, and the picked column indices when it has a solution.
     """
     import highspy
@@ -104,9 +105,5 @@ def solve_set_partition(
     if objective is not None:
         values = np.asarray(highs.getSolution().col_value)
         picked = np.flatnonzero(values > 0.5)
-    gap_value = None
-    if objective is not None and bound is not None:
-        gap_value = abs(objective - bound) / max(abs(objective), 1e-9)
-    result = SolveResult(status, objective, bound, gap_value, time.perf_counter() - started, "highs", time_limit,
-                         detail)
+    result = Outcome(status, objective, bound, None, time.perf_counter() - started, "highs", time_limit, detail)
     return result, picked

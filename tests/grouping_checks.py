@@ -16,7 +16,8 @@ from clusterkit.graphs import delaunay_edges
 from clusterkit.grouping import adjacency_for
 from clusterkit.model import Practice, PracticeGraph, Relation
 from clusterkit.pieces import split_areas
-from clusterkit.problem import STATUSES, UNGROUPED, Band, Grouping, GroupingProblem
+from clusterkit.problem import UNGROUPED, Band, Grouping, GroupingProblem
+from clusterkit.results import Status
 
 #: Where the hand-built graphs sit: the English Midlands.
 ORIGIN = (450_000.0, 300_000.0)
@@ -86,7 +87,7 @@ def assert_valid_grouping(graph: PracticeGraph, grouping: Grouping, problem: Gro
     - each group's centre is one of its members.
     """
     problem = problem if isinstance(problem, GroupingProblem) else GroupingProblem(band=problem or Band(30_000, 50_000))
-    assert grouping.status in STATUSES
+    assert grouping.status in tuple(Status)
     assert set(grouping.labels) == set(graph.codes), "every practice must be a key of labels"
     unwilling = {p.code for p in graph.practices if not p.willing}
     assert set(grouping.unwilling) == unwilling

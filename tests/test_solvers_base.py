@@ -9,7 +9,10 @@ import pulp
 import pytest
 
 from clusterkit.errors import SolverError
-from solvers import FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, SOLVERS, SolveResult, available_solvers, solve
+from clusterkit.results import Outcome, Status
+from solvers import SOLVERS, available_solvers, solve
+
+OPTIMAL, FEASIBLE, INFEASIBLE, NO_SOLUTION = Status.OPTIMAL, Status.FEASIBLE, Status.INFEASIBLE, Status.NO_SOLUTION
 
 INSTALLED = available_solvers()
 every_solver = pytest.mark.parametrize(
@@ -58,7 +61,7 @@ def test_knapsack_solved_to_proven_optimum(solver: str, sense: int, constant: fl
     expected = (best if sense == pulp.LpMaximize else -best) + constant
     problem, take = knapsack(sense, constant)
     result = solve(problem, solver)
-    assert isinstance(result, SolveResult)
+    assert isinstance(result, Outcome)
     assert result.status == OPTIMAL and result.proven_optimal and result.has_solution
     assert result.solver == solver
     assert result.objective == pytest.approx(expected)
@@ -190,8 +193,8 @@ def test_highs_warm_start_keeps_the_optimum() -> None:
 
 def test_status_words() -> None:
     assert (OPTIMAL, FEASIBLE, INFEASIBLE, NO_SOLUTION) == ("OPTIMAL", "FEASIBLE", "INFEASIBLE", "NO_SOLUTION")
-    assert SolveResult(NO_SOLUTION, None, None, None, 1.0, "highs").has_solution is False
-    assert SolveResult(FEASIBLE, 3.0, 2.0, 1 / 3, 1.0, "cbc").proven_optimal is False
+    assert Outcome(NO_SOLUTION, None, None, None, 1.0, "highs").has_solution is False
+    assert Outcome(FEASIBLE, 3.0, 2.0, 1 / 3, 1.0, "cbc").proven_optimal is False
 
 
 def test_highs_takes_a_new_thread_count_in_the_same_process() -> None:
