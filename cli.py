@@ -179,7 +179,7 @@ def validate(groups: Path | None, output_format: str, **options: Any) -> None:
       clusterkit validate practices.csv --icb QOP --sub-icb 00T
       clusterkit validate practices.csv --relations relations.csv --groups groups.csv --format json
     """
-    from clusterkit.describe import describe
+    from clusterkit.model.describe import describe
     from geodata import read_grouping
 
     encoding = options["encoding"]
@@ -265,7 +265,8 @@ def group(band: str, soft: bool, penalty: float, band_for: tuple[str, ...], cont
     from dataclasses import replace
 
     from clusterkit.errors import InfeasibleError
-    from clusterkit.problem import Band, GroupingProblem
+    from clusterkit.problem.band import Band
+    from clusterkit.problem.grouping import GroupingProblem
     from geodata import prepare_out_dir, read_grouping, read_practice_list
 
     _check_search_options(restarts, workers, time_limit, gap)
@@ -324,7 +325,7 @@ def _check_search_options(restarts: int | None, workers: int | None, time_limit:
 
 def _parse_band_for(texts: tuple[str, ...]) -> dict[str, Any]:
     """``("11N=20000:50000", ...)`` -> ``{"11N": Band(20000, 50000)}``."""
-    from clusterkit.problem import Band
+    from clusterkit.problem.band import Band
 
     bands: dict[str, Any] = {}
     for text in texts:
@@ -352,7 +353,7 @@ def _run_grouping(graph: Any, problem: Any, **settings: Any) -> Any:
     """Run the grouping with a progress bar on stderr when it takes over a second (hidden by -q)."""
     from tqdm import tqdm
 
-    from solvers.grouping import group_practices
+    from solvers.grouping.exact import group_practices
 
     verbosity = (click.get_current_context().find_root().obj or {}).get("verbosity", 0)
     with tqdm(total=None, desc="areas", unit="area", delay=1.0, leave=False, file=sys.stderr,
@@ -370,9 +371,9 @@ def _finish_grouping(folder: Path, graph: Any, grouping: Any, problem: Any, curr
                      command: str, sources: list[Any], relaxed_because: str | None = None,
                      extra: dict[str, Any] | None = None, inputs_written: tuple[str, ...] = ()) -> None:
     """Measure, write the four grouping outputs, print the result; exit 1 when some rule is unmet."""
-    from clusterkit.grouping import adjacency_for
-    from clusterkit.metrics import evaluate_grouping
-    from geodata.outputs import file_digest, grouping_summary, write_grouping_outputs
+    from clusterkit.problem.pieces import adjacency_for
+    from clusterkit.metrics.grouping import evaluate_grouping
+    from geodata.write.grouping import file_digest, grouping_summary, write_grouping_outputs
 
     graph = adjacency_for(graph, problem)  # the adjacency the grouping was made on
     metrics = evaluate_grouping(graph, grouping.labels, problem, current=current or None, flagged=grouping.flagged)
@@ -497,8 +498,8 @@ def demo(out_dir: Path, overwrite: bool, seed: int) -> None:
       clusterkit demo --out out/
       clusterkit demo --out out/ --seed 7 --overwrite
     """
-    from clusterkit.describe import describe
-    from clusterkit.problem import GroupingProblem
+    from clusterkit.model.describe import describe
+    from clusterkit.problem.grouping import GroupingProblem
     from clusterkit.synthetic import synthetic_county, synthetic_relations
     from geodata import prepare_out_dir, write_practices_csv, write_relations_csv
 
@@ -574,12 +575,12 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
       clusterkit budgets ../shared/data/nhs/gp_practices_england.csv --groups current \\
           --specialties examples/england_specialties.csv --max-per-practice 2 --out out/england
     """
-    from clusterkit.budget_results import budget_summary, exposure_table
-    from clusterkit.budgets import BudgetProblem, parse_schedule
+    from clusterkit.budgets.results import budget_summary, exposure_table
+    from clusterkit.budgets.problem import BudgetProblem, parse_schedule
     from clusterkit.errors import InfeasibleError
     from geodata import prepare_out_dir
-    from geodata.budgets import (inputs_digest, read_consortia, read_networks, read_preferences, read_specialties,
-                                 write_budget_outputs)
+    from geodata.read.budgets import read_consortia, read_networks, read_preferences, read_specialties
+    from geodata.write.budgets import inputs_digest, write_budget_outputs
     from solvers.budgets import assign_budgets
 
     shares = parse_schedule(schedule)

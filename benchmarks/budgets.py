@@ -35,9 +35,9 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 if str(REPOSITORY) not in sys.path:
     sys.path.insert(0, str(REPOSITORY))
 
-from clusterkit.budgets import BudgetProblem  # noqa: E402
+from clusterkit.budgets.problem import BudgetProblem  # noqa: E402
 from geodata import load_study_area  # noqa: E402
-from geodata.budgets import read_networks, read_specialties  # noqa: E402
+from geodata.read.budgets import read_networks, read_specialties  # noqa: E402
 from solvers.budgets import assign_budgets  # noqa: E402
 
 DATA = Path(os.environ.get("CLUSTERKIT_NHS_DATA", REPOSITORY.parent / "shared" / "data" / "nhs"))

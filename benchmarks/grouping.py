@@ -123,7 +123,7 @@ def launch(python: str, method: str, instance: str, out: Path, *, seed: int, dat
 
 def measure(graph: Any, row: Row, payload: dict[str, Any]) -> None:
     """Fill ``row`` from a run's JSON, with metrics from :func:`clusterkit.metrics.evaluate_grouping`."""
-    from clusterkit.metrics import evaluate_grouping
+    from clusterkit.metrics.grouping import evaluate_grouping
 
     row.versions = payload.get("versions", {})
     if "error" in payload:

@@ -1,7 +1,8 @@
 """clusterkit: optimisation and clustering engine for designing collaborations of GP practices."""
 
 from clusterkit.errors import ClusterkitError, InfeasibleError, InputError, SolverError
-from clusterkit.model import LAYERS, RELATION_KINDS, Practice, PracticeGraph, Relation
+from clusterkit.model.graph import LAYERS, PracticeGraph
+from clusterkit.model.practice import Practice, RELATION_KINDS, Relation
 
 __version__ = "0.1.0"
 

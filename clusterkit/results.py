@@ -9,11 +9,15 @@ never invented; a heuristic is :attr:`Status.FEASIBLE` at best.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from clusterkit.model.partition import Partition
 from enum import StrEnum
 
-__all__ = ["Status", "Outcome", "relative_gap", "worst_status"]
+__all__ = ["Status", "Outcome", "Grouping", "relative_gap", "worst_status"]
 
 
 class Status(StrEnum):
@@ -131,3 +135,86 @@ class Outcome:
         return {"status": str(self.status), "proven_optimal": self.proven_optimal, "objective": self.objective,
                 "bound": self.bound, "gap": self.gap, "seconds": round(self.seconds, 4), "solver": self.solver,
                 "time_limit": self.time_limit}
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """A grouping of practices: a :class:`~clusterkit.model.Partition`, the :class:`Outcome` of the method
+    that made it, and where it came from.
+
+    Attributes
+    ----------
+    partition : Partition
+        Practice -> group id; unwilling practices are :data:`~clusterkit.model.UNGROUPED`.
+    outcome : Outcome
+        ``OPTIMAL`` only when a solver proved it; a heuristic is ``FEASIBLE`` (or ``NO_SOLUTION``).
+        For ``distance`` the objective is the population-weighted mean km to each group's centre practice.
+    method : str
+        ``heuristic`` or ``exact``.
+    seed : int or None
+    centres : Mapping[str, str]
+        Group id -> its centre practice (its hub, else its 1-median).
+    flagged : tuple of str
+        Practices larger than the band's upper bound, standing alone.
+    unwilling : tuple of str
+        Practices left out because they are unwilling.
+    notes : tuple of str
+        What the method wants the user to know (e.g. areas solved in soft mode, time limits hit).
+    params : Mapping
+        The problem's parameters and the method's settings.
+
+    Examples
+    --------
+    >>> from clusterkit.model import Partition
+    >>> grouping = Grouping(Partition({"A": "G1", "B": "G1", "C": ""}), Outcome(Status.FEASIBLE, 0.5), unwilling=("C",))
+    >>> dict(grouping.groups), str(grouping.status), grouping.bound
+    ({'G1': ('A', 'B')}, 'FEASIBLE', None)
+    """
+
+    partition: Partition
+    outcome: Outcome
+    method: str = "heuristic"
+    seed: int | None = None
+    centres: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    flagged: tuple[str, ...] = ()
+    unwilling: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "centres", MappingProxyType(dict(self.centres)))
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+    @property
+    def labels(self) -> Mapping[str, str]:
+        """Practice code -> group id (:data:`~clusterkit.model.UNGROUPED` for the unwilling)."""
+        return self.partition.labels
+
+    @property
+    def groups(self) -> Mapping[str, tuple[str, ...]]:
+        """Group id -> its practices (sorted); unwilling practices are in no group."""
+        return self.partition.parts
+
+    @property
+    def status(self) -> Status:
+        return self.outcome.status
+
+    @property
+    def objective(self) -> float | None:
+        return self.outcome.objective
+
+    @property
+    def bound(self) -> float | None:
+        return self.outcome.bound
+
+    @property
+    def gap(self) -> float | None:
+        return self.outcome.gap
+
+    @property
+    def seconds(self) -> float:
+        return self.outcome.seconds
+
+    @property
+    def solver(self) -> str:
+        return self.outcome.solver

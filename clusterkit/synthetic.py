@@ -14,8 +14,9 @@ import math
 
 import numpy as np
 
-from clusterkit.geo import to_wgs84
-from clusterkit.model import DEFAULT_FUNDING_PER_PATIENT, Practice, PracticeGraph, Relation
+from clusterkit.model.coordinates import to_wgs84
+from clusterkit.model.graph import PracticeGraph
+from clusterkit.model.practice import DEFAULT_FUNDING_PER_PATIENT, Practice, Relation
 
 __all__ = ["SYNTHETIC_ICB", "synthetic_county", "synthetic_relations"]
 

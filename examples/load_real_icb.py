@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from clusterkit.describe import AreaSummary, describe
+from clusterkit.model.describe import AreaSummary, describe
 from clusterkit.errors import ClusterkitError
 from geodata import load_study_area
 

@@ -1,21 +1,12 @@
 """Reading and writing practice data: CSV, GeoJSON and GeoPackage in; GeoJSON, CSV and JSON out."""
 
-from geodata.practices import PRACTICE_COLUMNS, read_practices
-from geodata.relations import read_grouping, read_practice_list, read_relations
-from geodata.study import load_study_area
-from geodata.tables import Table, read_table
-from geodata.writers import (
-    atomic_write,
-    prepare_out_dir,
-    write_csv,
-    write_feature_collection,
-    write_groups_csv,
-    write_json,
-    write_practices_csv,
-    write_practices_geojson,
-    write_relations_csv,
-    write_text,
-)
+from geodata.read.practices import PRACTICE_COLUMNS, read_practices
+from geodata.read.relations import read_grouping, read_practice_list, read_relations
+from geodata.read.study import load_study_area
+from geodata.read.tables import Table, read_table
+from geodata.write.files import atomic_write, prepare_out_dir, write_csv, write_json, write_text
+from geodata.write.geojson import write_feature_collection, write_practices_geojson
+from geodata.write.tables import write_groups_csv, write_practices_csv, write_relations_csv
 
 __all__ = [
     "PRACTICE_COLUMNS",

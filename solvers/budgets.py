@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 
 import pulp
 
-from clusterkit.budget_results import BudgetAssignment, Holding, NetworkResult, StageResult
-from clusterkit.budget_candidates import NetworkInstance, Option, build_instances, explain_infeasible, restrict
-from clusterkit.budgets import BudgetProblem
+from clusterkit.budgets.results import BudgetAssignment, Holding, NetworkResult, StageResult
+from clusterkit.budgets.candidates import NetworkInstance, Option, build_instances, explain_infeasible, restrict
+from clusterkit.budgets.problem import BudgetProblem
 from clusterkit.errors import InputError, SolverError
-from clusterkit.model import PracticeGraph
+from clusterkit.model.graph import PracticeGraph
 from clusterkit.results import Outcome, Status
-from solvers.base import SOLVERS, available_solvers, new_variable, solve
+from solvers.door import SOLVERS, available_solvers, new_variable, solve
 
 __all__ = ["STAGES", "BudgetModel", "build_budget_model", "infeasible_core", "solve_network", "assign_budgets"]
 

@@ -1,9 +1,11 @@
-"""Set partitioning straight into HiGHS: pick columns (groups) covering every unit exactly once at least cost.
+"""The one set-partitioning model: pick columns (groups) covering every unit exactly once at least cost.
 
-The proof step of the exact grouping solves set-partitioning models of tens of thousands of columns; built
-through PuLP, such a model takes longer to write than HiGHS takes to solve it, and the time limit does not
-see the writing. Here the model goes to highspy as one sparse matrix. Status, objective, bound and gap are
-read from HiGHS as :func:`solvers.base.solve` reads them (a time-limited run is never called optimal).
+Used by the heuristic's recombination of restarts and by every step of the exact column generation. The
+proof step solves models of tens of thousands of columns; built through PuLP, such a model takes longer to
+write than HiGHS takes to solve it, and the time limit does not see the writing. So with HiGHS the model
+goes to highspy as one sparse matrix; with CBC it is built through PuLP and :func:`solvers.door.solve`.
+Status, objective, bound and gap are read from the solver either way (a time-limited run is never called
+optimal).
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
+import pulp
 import scipy.sparse as sp
 
-from clusterkit.results import Outcome
-from solvers.base import _reset_thread_scheduler, read_highs, silence_highs_banner
+from clusterkit.results import Outcome, Status
+from solvers.door import get_solver, new_variable, solve
+from solvers.highs import _reset_thread_scheduler, read_highs, silence_highs_banner
 
 __all__ = ["solve_set_partition"]
 
@@ -30,6 +34,7 @@ def solve_set_partition(
     gap: float | None = None,
     start: Sequence[int] | None = None,
     threads: int = 1,
+    solver: str = "highs",
 ) -> tuple[Outcome, np.ndarray | None]:
     """Minimise the cost of columns covering each of ``units`` exactly once (``count`` columns if given).
 
@@ -49,12 +54,23 @@ def solve_set_partition(
         Indices of columns forming a feasible partition (a warm start).
     threads : int
         HiGHS threads.
+    solver : {"highs", "cbc"}
+        Which solver.
 
     Returns
     -------
     (Outcome, ndarray or None)
         The solver's report, and the picked column indices when it has a solution.
+
+    Examples
+    --------
+    >>> outcome, picked = solve_set_partition([frozenset({0, 1}), frozenset({0}), frozenset({1})],
+    ...                                       [3.0, 1.0, 1.0], 2)
+    >>> str(outcome.status), outcome.objective, picked.tolist()
+    ('OPTIMAL', 2.0, [1, 2])
     """
+    if get_solver(solver).name != "highs":
+        return _solve_through_pulp(columns, costs, units, count, time_limit, gap, start, solver)
     import highspy
 
     silence_highs_banner()
@@ -107,3 +123,30 @@ def solve_set_partition(
         picked = np.flatnonzero(values > 0.5)
     result = Outcome(status, objective, bound, None, time.perf_counter() - started, "highs", time_limit, detail)
     return result, picked
+
+
+def _solve_through_pulp(columns: Sequence[frozenset[int]], costs: Sequence[float], units: int, count: int | None,
+                        time_limit: float | None, gap: float | None, start: Sequence[int] | None,
+                        solver: str) -> tuple[Outcome, np.ndarray | None]:
+    """The same model built through PuLP, for a solver other than HiGHS."""
+    model = pulp.LpProblem("set_partition", pulp.LpMinimize)
+    pick = [new_variable(model, f"g_{k}", 0, 1, pulp.LpBinary) for k in range(len(columns))]
+    model += pulp.lpSum(cost * var for cost, var in zip(costs, pick))
+    covering: list[list[pulp.LpVariable]] = [[] for _ in range(units)]
+    for var, column in zip(pick, columns):
+        for unit in column:
+            covering[unit].append(var)
+    if any(not variables for variables in covering):  # a unit no column covers
+        return Outcome(Status.INFEASIBLE, None, None, solver=solver, time_limit=time_limit), None
+    for unit, variables in enumerate(covering):
+        model += pulp.lpSum(variables) == 1, f"cover_{unit}"
+    if count is not None:
+        model += pulp.lpSum(pick) == count, "count"
+    if start is not None:
+        chosen = set(start)
+        for k, var in enumerate(pick):
+            var.setInitialValue(1 if k in chosen else 0)
+    outcome = solve(model, solver, time_limit=time_limit, gap=gap, warm_start=start is not None)
+    if not outcome.has_solution:
+        return outcome, None
+    return outcome, np.array([k for k, var in enumerate(pick) if (var.varValue or 0) > 0.5], dtype=np.int64)

@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from clusterkit.geo import to_bng
-from clusterkit.model import Practice, PracticeGraph
+from clusterkit.model.coordinates import to_bng
+from clusterkit.model.graph import PracticeGraph
+from clusterkit.model.practice import Practice
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 NHS_DATA = Path(os.environ.get("CLUSTERKIT_NHS_DATA", REPOSITORY.parent / "shared" / "data" / "nhs"))

@@ -11,12 +11,16 @@ from collections.abc import Iterable, Sequence
 import networkx as nx
 import numpy as np
 
-from clusterkit.geo import to_wgs84
-from clusterkit.graphs import delaunay_edges
-from clusterkit.grouping import adjacency_for
-from clusterkit.model import Practice, PracticeGraph, Relation
-from clusterkit.pieces import split_areas
-from clusterkit.problem import UNGROUPED, Band, Grouping, GroupingProblem
+from clusterkit.model.coordinates import to_wgs84
+from clusterkit.model.adjacency import delaunay_edges
+from clusterkit.problem.pieces import adjacency_for
+from clusterkit.model.graph import PracticeGraph
+from clusterkit.model.practice import Practice, Relation
+from clusterkit.problem.pieces import split_pieces
+from clusterkit.problem.band import Band
+from clusterkit.problem.grouping import GroupingProblem
+from clusterkit.model.partition import UNGROUPED
+from clusterkit.results import Grouping
 from clusterkit.results import Status
 
 #: Where the hand-built graphs sit: the English Midlands.
@@ -61,11 +65,11 @@ TWO_TOWNS_OBJECTIVE = 66_000 / 72_000
 def contiguity_graph(graph: PracticeGraph, problem: GroupingProblem) -> nx.Graph:
     """The adjacency a grouping must be connected on: the problem's adjacency plus the must-link pairs
     (a must-link unit is one node to the search and the exact model), plus a re-triangulation of each
-    piece that leaving out the unwilling split (as documented in ``split_areas``)."""
+    piece that leaving out the unwilling split (as documented in ``split_pieces``)."""
     graph = adjacency_for(graph, problem)
     adjacency = graph.layer("adjacency")
     layer = nx.compose(adjacency, graph.layer("must_link"))
-    pieces, _ = split_areas(graph, problem)
+    pieces, _ = split_pieces(graph, problem)
     for _, codes in pieces:
         if len(codes) > 1 and not nx.is_connected(adjacency.subgraph(codes)):
             xy = np.array([(graph.practice(c).x, graph.practice(c).y) for c in codes])

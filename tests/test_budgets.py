@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clusterkit.budget_candidates import build_instances, connected_subsets, explain_infeasible
-from clusterkit.budget_results import Holding, exposure_table, worst_loss_share
-from clusterkit.budgets import (BudgetProblem, Consortium, Specialty, budget_ratio, format_money, network_budgets,
-                                parse_schedule)
+from clusterkit.budgets.candidates import build_instances, connected_subsets, explain_infeasible
+from clusterkit.budgets.results import Holding, exposure_table, worst_loss_share
+from clusterkit.budgets.problem import BudgetProblem, Consortium, Specialty, budget_ratio, format_money, network_budgets, parse_schedule
 from clusterkit.errors import InputError
-from clusterkit.geo import to_wgs84
-from clusterkit.model import Practice, PracticeGraph
-from solvers.base import available_solvers
+from clusterkit.model.coordinates import to_wgs84
+from clusterkit.model.graph import PracticeGraph
+from clusterkit.model.practice import Practice
+from solvers.door import available_solvers
 from solvers.budgets import assign_budgets, build_budget_model, infeasible_core
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -50,7 +50,7 @@ def graph_of(practices: Sequence[Practice], adjacency: bool = True) -> PracticeG
 def seeds_inputs():
     """The seeds' example: 9 practices, 75,000 patients, 7 specialties, as a user would load them."""
     from geodata import load_study_area
-    from geodata.budgets import read_networks, read_specialties
+    from geodata.read.budgets import read_networks, read_specialties
 
     graph = load_study_area(EXAMPLES / "seeds_practices.csv")
     labels = read_networks(EXAMPLES / "seeds_groups.csv", graph)
@@ -314,7 +314,7 @@ def test_consortium_members_share_exposure_pro_rata_to_list_size():
                     "(set CLUSTERKIT_NHS_DATA to the folder holding gp_practices_england.csv)")
 def test_real_pcns_of_one_icb():
     from geodata import load_study_area
-    from geodata.budgets import read_networks, read_specialties
+    from geodata.read.budgets import read_networks, read_specialties
 
     graph = load_study_area(NHS_PRACTICES, icb=["QOP"])
     labels = read_networks("current", graph)

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from clusterkit.budgets import Specialty
+from clusterkit.budgets.problem import Specialty
 from clusterkit.errors import InputError
-from geodata.budgets import read_consortia, read_networks, read_preferences, read_specialties
+from geodata.read.budgets import read_consortia, read_networks, read_preferences, read_specialties
 from test_budgets import EXAMPLES, graph_of, practice
 
 SEEDS = [str(EXAMPLES / "seeds_practices.csv"), "--groups", str(EXAMPLES / "seeds_groups.csv"),

@@ -15,8 +15,8 @@ import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clusterkit.budgets import BudgetProblem, Specialty
-from clusterkit.graphs import delaunay_edges
+from clusterkit.budgets.problem import BudgetProblem, Specialty
+from clusterkit.model.adjacency import delaunay_edges
 from solvers.budgets import assign_budgets
 from test_budgets import graph_of, practice
 

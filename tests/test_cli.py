@@ -124,12 +124,12 @@ def test_bad_option_values_are_one_line(runner: CliRunner, tiny_csv: Path, optio
 
 
 def test_unexpected_failure_is_one_line_exit_1(runner: CliRunner, tiny_csv: Path, monkeypatch) -> None:
-    import clusterkit.describe
+    import clusterkit.model.describe
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(clusterkit.describe, "describe", broken)
+    monkeypatch.setattr(clusterkit.model.describe, "describe", broken)
     result = runner.invoke(main, ["validate", str(tiny_csv)])
     assert result.exit_code == 1
     assert result.stderr == ("clusterkit: internal error: ZeroDivisionError: division by zero "

@@ -13,10 +13,10 @@ from grouping_checks import TWO_TOWNS_OBJECTIVE, two_towns
 
 from cli import main
 from clusterkit.errors import InputError
-from clusterkit.metrics import moved_practices
+from clusterkit.metrics.grouping import moved_practices
 from clusterkit.synthetic import synthetic_county, synthetic_relations
 from geodata import read_practice_list, write_practices_csv, write_relations_csv
-from geodata.outputs import GROUPS_TABLE_COLUMNS
+from geodata.write.grouping import GROUPS_TABLE_COLUMNS
 
 OUTPUTS = ["groups.csv", "groups_table.csv", "practices.geojson", "summary.json"]
 

@@ -11,13 +11,14 @@ from click.testing import CliRunner
 from grouping_checks import ORIGIN, make_graph, practice
 
 from cli import main
-from clusterkit.diagnosis import check_feasible, infeasibility_reasons
+from clusterkit.problem.diagnosis import check_feasible, infeasibility_reasons
 from clusterkit.errors import InfeasibleError
-from clusterkit.grouping import group_heuristic
-from clusterkit.model import PracticeGraph
-from clusterkit.problem import Band, GroupingProblem
+from clusterkit.heuristic.driver import group_heuristic
+from clusterkit.model.graph import PracticeGraph
+from clusterkit.problem.band import Band
+from clusterkit.problem.grouping import GroupingProblem
 from geodata import write_practices_csv, write_relations_csv
-from solvers.grouping import group_practices
+from solvers.grouping.exact import group_practices
 
 X0, Y0 = ORIGIN
 
@@ -102,7 +103,7 @@ def test_cli_exits_3_with_the_reason_and_writes_nothing(case: Impossible, tmp_pa
     practices = write_practices_csv(tmp_path / "practices.csv", graph)
     args = ["group", str(practices), "--out", str(tmp_path / "out"), *case.options]
     if case.relations:
-        from clusterkit.model import Relation
+        from clusterkit.model.practice import Relation
 
         relations = [Relation(*sorted((a, b)), kind, 1.0) for a, b, kind in case.relations]
         args += ["--relations", str(write_relations_csv(tmp_path / "relations.csv", relations))]

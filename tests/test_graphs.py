@@ -11,16 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clusterkit.errors import InputError
-from clusterkit.graphs import (
-    alignment_from_attributes,
-    alignment_from_relations,
-    build_adjacency,
-    delaunay_edges,
-    distance_edges,
-    knearest_edges,
-    shared_staff_from_relations,
-)
-from clusterkit.model import Practice, PracticeGraph, Relation
+from clusterkit.model.adjacency import build_adjacency, delaunay_edges, distance_edges, knearest_edges
+from clusterkit.model.relations import alignment_from_attributes, alignment_from_relations, shared_staff_from_relations
+from clusterkit.model.graph import PracticeGraph
+from clusterkit.model.practice import Practice, Relation
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

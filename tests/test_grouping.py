@@ -13,11 +13,14 @@ import pytest
 from grouping_checks import (ORIGIN, TWO_TOWNS_OBJECTIVE, assert_valid_grouping, make_graph, practice, two_towns,
                              weighted_km)
 
-from clusterkit.grouping import adjacency_for, group_heuristic
-from clusterkit.metrics import evaluate_grouping
-from clusterkit.problem import UNGROUPED, Band, GroupingProblem
+from clusterkit.heuristic.driver import group_heuristic
+from clusterkit.problem.pieces import adjacency_for
+from clusterkit.metrics.grouping import evaluate_grouping
+from clusterkit.problem.band import Band
+from clusterkit.problem.grouping import GroupingProblem
+from clusterkit.model.partition import UNGROUPED
 from clusterkit.synthetic import synthetic_county
-from solvers.grouping import group_practices
+from solvers.grouping.exact import group_practices
 
 X0, Y0 = ORIGIN
 

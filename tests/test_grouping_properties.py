@@ -11,9 +11,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from clusterkit.errors import InfeasibleError
-from clusterkit.grouping import group_heuristic
-from clusterkit.model import PracticeGraph
-from clusterkit.problem import Band, GroupingProblem
+from clusterkit.heuristic.driver import group_heuristic
+from clusterkit.model.graph import PracticeGraph
+from clusterkit.problem.band import Band
+from clusterkit.problem.grouping import GroupingProblem
 
 X0, Y0 = ORIGIN
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -15,7 +15,7 @@ from conftest import NHS_HEADER, REPOSITORY, PreparedCase
 from shapely.geometry import LineString, Point
 
 from clusterkit.errors import InputError
-from clusterkit.geo import to_bng
+from clusterkit.model.coordinates import to_bng
 from geodata import load_study_area, read_grouping, read_practices, read_relations, read_table
 
 

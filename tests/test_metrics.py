@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 from grouping_checks import ORIGIN, make_graph, practice, two_towns
 
-from clusterkit.metrics import best_centre, evaluate_grouping, moved_practices
-from clusterkit.model import Relation
-from clusterkit.problem import UNGROUPED, Band, GroupingProblem
+from clusterkit.metrics.grouping import best_centre, evaluate_grouping, moved_practices
+from clusterkit.model.practice import Relation
+from clusterkit.problem.band import Band
+from clusterkit.problem.grouping import GroupingProblem
+from clusterkit.model.partition import UNGROUPED
 
 X0, Y0 = ORIGIN
 

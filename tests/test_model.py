@@ -12,7 +12,8 @@ import pytest
 from conftest import tiny_practices
 
 from clusterkit.errors import InputError
-from clusterkit.model import LAYERS, Practice, PracticeGraph, Relation
+from clusterkit.model.graph import LAYERS, PracticeGraph
+from clusterkit.model.practice import Practice, Relation
 
 
 def test_practices_are_sorted_by_code_and_layers_empty() -> None:

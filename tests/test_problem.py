@@ -8,7 +8,11 @@ import math
 import pytest
 
 from clusterkit.errors import InputError
-from clusterkit.problem import UNGROUPED, Band, Grouping, GroupingProblem
+from clusterkit.problem.band import Band
+from clusterkit.problem.grouping import GroupingProblem
+from clusterkit.model.partition import UNGROUPED
+from clusterkit.model.partition import Partition
+from clusterkit.results import Grouping, Outcome
 
 
 @pytest.mark.parametrize("text, band", [
@@ -81,11 +85,11 @@ def test_problem_normalises_codes_and_reports_parameters() -> None:
 
 
 def test_grouping_groups_and_status() -> None:
-    grouping = Grouping({"C3": "G2", "A1": "G1", "B2": "G1", "D4": UNGROUPED}, "FEASIBLE", 1.0,
+    grouping = Grouping(Partition({"C3": "G2", "A1": "G1", "B2": "G1", "D4": UNGROUPED}), Outcome("FEASIBLE", 1.0),
                         unwilling=("D4",))
     assert grouping.groups == {"G1": ("A1", "B2"), "G2": ("C3",)}
     assert grouping.bound is None and grouping.gap is None  # unknown, never invented
     with pytest.raises(ValueError, match="unknown status"):
-        Grouping({}, "SOLVED", None)
+        Grouping(Partition({}), Outcome("SOLVED", None))
     with pytest.raises(TypeError):
         grouping.labels["A1"] = "G3"  # type: ignore[index]

@@ -10,14 +10,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clusterkit.errors import InputError
-from clusterkit.grouping import EFFORTS, Effort, area_problems, effort_of, group_heuristic, start_chunks
-from clusterkit.metrics import evaluate_grouping
-from clusterkit.problem import Band, GroupingProblem
-from clusterkit.recombine import recombine
-from clusterkit.resplit import resplit_pass
-from clusterkit.construction import group_counts, grow
-from clusterkit.search import _local_search, _oscillate, distance_matrix
-from clusterkit.state import Memo, State, connected_units
+from clusterkit.problem.pieces import piece_problems
+from clusterkit.heuristic.chunks import start_chunks
+from clusterkit.heuristic.driver import group_heuristic
+from clusterkit.heuristic.effort import EFFORTS, Effort, effort_of
+from clusterkit.metrics.grouping import evaluate_grouping
+from clusterkit.problem.band import Band
+from clusterkit.problem.grouping import GroupingProblem
+from clusterkit.heuristic.recombine import recombine
+from clusterkit.heuristic.resplit import resplit_pass
+from clusterkit.heuristic.construction import group_counts, grow
+from clusterkit.heuristic.search import _local_search, _oscillate
+from clusterkit.model.coordinates import distance_matrix
+from clusterkit.heuristic.state import Memo, State
+from clusterkit.problem.score import GroupScorer, connected
+from solvers.partition import solve_set_partition
 from clusterkit.synthetic import synthetic_county
 
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -39,17 +46,17 @@ COSTS = {frozenset({0, 1}): 3.0, frozenset({2, 3}): 3.0, frozenset({4, 5}): 1.0,
 def test_recombination_mixes_groups_of_different_restarts() -> None:
     # by hand: A costs 3 + 3 + 1 = 7, B costs 1 + 1 + 3 + 3 = 8; {0,2} {1,3} (from B) with {4,5} (from A) cost 3,
     # and no other exact cover of these columns is cheaper
-    combined = recombine([A, B], 6, _table_score(COSTS))
+    combined = recombine([A, B], 6, _table_score(COSTS), solve_set_partition)
     groups = {frozenset(np.flatnonzero(combined == g).tolist()) for g in np.unique(combined)}
     assert groups == {frozenset({0, 2}), frozenset({1, 3}), frozenset({4, 5})}
 
 
 def test_recombination_keeps_the_count_and_skips_infeasible_groups() -> None:
     # four groups: only B's partition has four columns
-    combined = recombine([A, B], 6, _table_score(COSTS), count=4)
+    combined = recombine([A, B], 6, _table_score(COSTS), solve_set_partition, count=4)
     assert len(np.unique(combined)) == 4 and combined[4] != combined[5]
     # a column that breaks a hard rule is never used: without {4,5}, only B covers 4 and 5
-    combined = recombine([A, B], 6, _table_score(COSTS, infeasible=frozenset({4, 5})))
+    combined = recombine([A, B], 6, _table_score(COSTS, infeasible=frozenset({4, 5})), solve_set_partition)
     groups = {frozenset(np.flatnonzero(combined == g).tolist()) for g in np.unique(combined)}
     assert groups == {frozenset({0, 2}), frozenset({1, 3}), frozenset({4}), frozenset({5})}
 
@@ -57,7 +64,7 @@ def test_recombination_keeps_the_count_and_skips_infeasible_groups() -> None:
 # ------------------------------------------------------------------------------------ resplit, oscillation
 def _county_area(seed: int, lower: int = 30_000, upper: int = 50_000):
     graph = synthetic_county(seed=seed).with_adjacency()
-    areas, _ = area_problems(graph, GroupingProblem(band=Band(lower, upper)))
+    areas, _ = piece_problems(graph, GroupingProblem(band=Band(lower, upper)))
     return max(areas, key=lambda area: len(area.codes))
 
 
@@ -67,7 +74,7 @@ def _assert_partition_connected(state: State) -> None:
     for group, members in state.members.items():
         assert members, "no empty group"
         assert all(state.unit_group[u] == group for u in members)
-        assert connected_units(p, set(members))
+        assert connected(p.unit_neighbours, members)
 
 
 @SETTINGS
@@ -75,7 +82,7 @@ def _assert_partition_connected(state: State) -> None:
 def test_resplit_never_worsens_and_keeps_groups_connected(seed: int, start_seed: int) -> None:
     area = _county_area(seed)
     rng = np.random.default_rng(start_seed)
-    state = State(area, grow(area, group_counts(area)[0], rng), distance_matrix(area.xy))
+    state = State(area, grow(area, group_counts(area)[0], rng), Memo(GroupScorer(area, distance_matrix(area.xy))))
     _local_search(state, rng)
     before = state.totals()
     resplit_pass(state, set(area.hubs))
@@ -94,8 +101,8 @@ def test_oscillation_returns_a_hard_band_state_never_worse(seed: int, start_seed
     area = _county_area(seed)
     rng = np.random.default_rng(start_seed)
     distance = distance_matrix(area.xy)
-    memo = Memo()
-    state = State(area, grow(area, group_counts(area)[0], rng), distance, memo)
+    memo = Memo(GroupScorer(area, distance))
+    state = State(area, grow(area, group_counts(area)[0], rng), memo)
     _local_search(state, rng)
     before = state.totals()
     result = _oscillate(area, state.unit_group.copy(), distance, rng, memo, {})

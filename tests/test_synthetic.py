@@ -12,8 +12,8 @@ from conftest import REPOSITORY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clusterkit.geo import in_uk
-from clusterkit.model import RELATION_KINDS
+from clusterkit.model.coordinates import in_uk
+from clusterkit.model.practice import RELATION_KINDS
 from clusterkit.synthetic import SYNTHETIC_ICB, synthetic_county, synthetic_relations
 from geodata import read_practices, read_relations
 

@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clusterkit.errors import InputError
-from clusterkit.model import PracticeGraph, Relation
+from clusterkit.model.graph import PracticeGraph
+from clusterkit.model.practice import Relation
 from geodata import (
     atomic_write,
     prepare_out_dir,

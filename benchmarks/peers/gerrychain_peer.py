@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from clusterkit.model import PracticeGraph
-from clusterkit.problem import Band
+from clusterkit.model.graph import PracticeGraph
+from clusterkit.problem.band import Band
 from peers.methods import MethodResult, Settings, UnavailableError, _midpoint
 
 __all__ = ["gerrychain_recom"]
@@ -42,7 +42,7 @@ def gerrychain_recom(graph: PracticeGraph, settings: Settings) -> MethodResult:
         raise UnavailableError(f"gerrychain not importable ({error})") from None
     from functools import partial
 
-    from clusterkit.metrics import best_centre
+    from clusterkit.metrics.grouping import best_centre
 
     band = settings.band
     rng = random.Random(settings.seed)

@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from clusterkit.model import PracticeGraph
-from clusterkit.problem import Band
+from clusterkit.model.graph import PracticeGraph
+from clusterkit.problem.band import Band
 
 __all__ = ["BAND", "INSTANCES", "Instance", "default_data_path", "load_instance"]
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from clusterkit.model import PracticeGraph
-from clusterkit.problem import Band
+from clusterkit.model.graph import PracticeGraph
+from clusterkit.problem.band import Band
 
 __all__ = ["METHODS", "PRELOAD", "MethodResult", "Settings", "UnavailableError"]
 
@@ -141,8 +141,8 @@ def clusterkit_heuristic(graph: PracticeGraph, settings: Settings, effort: str =
                          within: str = "none") -> MethodResult:
     """``clusterkit.grouping.group_heuristic`` with the default problem (band only, contiguity on)."""
     try:
-        from clusterkit.grouping import group_heuristic
-        from clusterkit.problem import GroupingProblem
+        from clusterkit.heuristic.driver import group_heuristic
+        from clusterkit.problem.grouping import GroupingProblem
     except ImportError as error:
         raise UnavailableError(f"clusterkit.grouping not importable ({error})") from None
     start = perf_counter()
@@ -175,8 +175,8 @@ def clusterkit_exact(graph: PracticeGraph, settings: Settings) -> MethodResult:
     bound is a bound for groupings that stay inside sub-ICBs only.
     """
     try:
-        from clusterkit.problem import GroupingProblem
-        from solvers.grouping import solve_grouping_exact
+        from clusterkit.problem.grouping import GroupingProblem
+        from solvers.grouping.exact import solve_grouping_exact
     except ImportError as error:
         raise UnavailableError(f"solvers.grouping not importable ({error})") from None
     problem = GroupingProblem(band=settings.band)
@@ -232,8 +232,8 @@ def pmedian_bound(graph: PracticeGraph, settings: Settings) -> MethodResult:
     population: a bound for groupings that stay inside sub-ICBs. Returns no labels.
     """
     try:
-        from clusterkit.problem import GroupingProblem
-        from solvers.grouping import pmedian_lower_bound
+        from clusterkit.problem.grouping import GroupingProblem
+        from solvers.grouping.pmedian import pmedian_lower_bound
     except ImportError as error:
         raise UnavailableError(f"solvers.grouping.pmedian_lower_bound not importable ({error})") from None
     problem = GroupingProblem(band=settings.band)

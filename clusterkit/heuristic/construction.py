@@ -1,0 +1,99 @@
+"""Starting groupings: region growing from spread seeds, and the numbers of groups worth trying."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from clusterkit.problem.piece import PieceProblem
+
+__all__ = ["grow", "group_counts"]
+
+
+def _unit_xy(p: PieceProblem) -> np.ndarray:
+    return np.array([np.average(p.xy[list(u)], axis=0, weights=np.maximum(p.sizes[list(u)], 1)) for u in p.units])
+
+
+def _seeds(p: PieceProblem, count: int, rng: np.random.Generator, centres: np.ndarray) -> list[int]:
+    """``count`` seed units, spread out: k-means++ sampling on unit positions weighted by list size."""
+    if p.hubs:
+        return list(p.hubs)
+    sizes = np.array([p.sizes[list(u)].sum() for u in p.units], dtype=float) + 1.0
+    first = int(rng.choice(len(p.units), p=sizes / sizes.sum()))
+    chosen = [first]
+    nearest = ((centres - centres[first]) ** 2).sum(axis=1)
+    while len(chosen) < count:
+        weights = nearest * sizes
+        if weights.sum() <= 0:
+            remaining = [u for u in range(len(p.units)) if u not in chosen]
+            chosen.append(int(rng.choice(remaining)))
+        else:
+            chosen.append(int(rng.choice(len(p.units), p=weights / weights.sum())))
+        nearest = np.minimum(nearest, ((centres - centres[chosen[-1]]) ** 2).sum(axis=1))
+    return chosen
+
+
+def grow(p: PieceProblem, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Region growing from spread seeds; every unit ends in a group adjacent to it."""
+    centres = _unit_xy(p)
+    unit_sizes = np.array([p.sizes[list(u)].sum() for u in p.units], dtype=float)
+    seeds = _seeds(p, count, rng, centres)
+    group = np.full(len(p.units), -1, dtype=np.int64)
+    population = np.zeros(count)
+    for g, seed in enumerate(seeds):
+        group[seed] = g
+        population[g] = unit_sizes[seed]
+    target_upper = np.array([p.upper[p.units[s][0]] for s in seeds], dtype=float)
+    target_lower = np.array([p.lower[p.units[s][0]] for s in seeds], dtype=float)
+    frontier: list[set[int]] = [set(p.unit_neighbours[s]) for s in seeds]
+    open_groups = set(range(count))
+    while open_groups:
+        # grow the group furthest below its lower bound (relative), ties by index
+        g = min(open_groups, key=lambda k: (population[k] / max(target_lower[k], 1.0), k))
+        candidates = [u for u in frontier[g] if group[u] < 0 and population[g] + unit_sizes[u] <= target_upper[g]]
+        if not candidates or population[g] >= target_lower[g] + 0.5 * (target_upper[g] - target_lower[g]):
+            open_groups.discard(g)
+            continue
+        seed_xy = centres[seeds[g]]
+        best = min(candidates, key=lambda u: (float(((centres[u] - seed_xy) ** 2).sum()), u))
+        group[best] = g
+        population[g] += unit_sizes[best]
+        frontier[g].update(p.unit_neighbours[best])
+    # leftovers: attach to the adjacent group with the fewest patients, spreading outwards
+    while (group < 0).any():
+        progress = False
+        for unit in np.flatnonzero(group < 0):
+            adjacent = [int(group[v]) for v in p.unit_neighbours[unit] if group[v] >= 0]
+            if adjacent:
+                g = min(adjacent, key=lambda k: (population[k], k))
+                group[unit] = g
+                population[g] += unit_sizes[unit]
+                progress = True
+        if not progress:  # a part with no seed (only without contiguity): nearest group by position
+            unit = int(np.flatnonzero(group < 0)[0])
+            assigned = np.flatnonzero(group >= 0)
+            nearest = assigned[int(np.argmin(((centres[assigned] - centres[unit]) ** 2).sum(axis=1)))]
+            group[unit] = group[nearest]
+            population[group[unit]] += unit_sizes[unit]
+    return group
+
+
+def group_counts(p: PieceProblem) -> list[int]:
+    """Numbers of groups worth trying: the fixed count, or those the band allows (most groups first)."""
+    if p.hubs:
+        return [len(p.hubs)]
+    if p.count is not None:
+        return [min(p.count, len(p.units))]
+    total = p.population
+    lower = float(np.median(p.lower)) if len(p.lower) else 0.0
+    upper = float(np.median(p.upper)) if len(p.upper) else 1.0
+    fewest = max(1, math.ceil(total / upper))
+    most = max(1, math.floor(total / lower)) if lower > 0 else len(p.units)
+    most = min(most, len(p.units))
+    if most < fewest:  # the band cannot be met exactly: get as close as possible
+        middle = max(1, min(len(p.units), round(total / ((lower + upper) / 2.0))))
+        return [middle]
+    target = min(max(round(total / (lower + 0.4 * (upper - lower))), fewest), most)
+    options = sorted(range(fewest, most + 1), key=lambda k: (abs(k - target), -k))
+    return options[:3]

@@ -1,0 +1,231 @@
+"""The search inside one area: region growing, then moves and swaps that keep every hard rule.
+
+Works on plain arrays (picklable, no networkx) so that areas and restarts run in worker processes.
+Practices tied by must-link form one *unit* that always moves whole; a group is a set of units.
+
+A group's score is a pair ``(violation, cost)`` compared lexicographically: ``violation`` measures
+how far a group is from the hard rules (patients outside a hard band, km above the diameter limit,
+cannot-link pairs inside), ``cost`` is the objective share of the group. Every accepted move lowers the
+total violation, or keeps it and lowers the cost, so once a feasible grouping is reached it stays
+feasible; contiguity is never broken by a move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from clusterkit.problem.piece import PieceProblem
+from clusterkit.model.coordinates import distance_matrix
+from clusterkit.heuristic.construction import group_counts, grow
+from clusterkit.heuristic.recombine import SetPartition, recombine
+from clusterkit.heuristic.repair import repair
+from clusterkit.heuristic.resplit import resplit_pass
+from clusterkit.heuristic.state import Memo, State
+from clusterkit.problem.score import GroupScorer, connected
+
+__all__ = ["PieceSolution", "solve_piece"]
+
+#: Penalties per patient outside the band (in km of the distance cost) tried by the oscillation, and cycles.
+OSCILLATION_PENALTIES = (0.1, 0.3, 1.0, 3.0, 10.0)
+OSCILLATION_CYCLES = 2
+
+
+def _better(delta_violation: float, delta_cost: float) -> bool:
+    return delta_violation < -1e-9 or (abs(delta_violation) <= 1e-9 and delta_cost < -1e-12)
+
+
+def _local_search(state: State, rng: np.random.Generator, max_passes: int = 60) -> None:
+    """Moves and swaps until no improving one remains (or ``max_passes``)."""
+    p = state.problem
+    fixed = set(p.hubs)
+    units = np.arange(len(p.units))
+    dirty = set(state.members)
+    for _ in range(max_passes):
+        improved = False
+        # a unit is looked at again only if its group or a neighbouring group changed since the last look
+        checking, dirty = dirty, set()
+        for unit in rng.permutation(units):
+            unit = int(unit)
+            source = int(state.unit_group[unit])
+            if unit in fixed or len(state.members[source]) == 1:
+                continue
+            targets = {int(state.unit_group[v]) for v in p.unit_neighbours[unit]} - {source}
+            if not targets or not (source in checking or source in dirty or targets & checking or targets & dirty):
+                continue
+            source_after = state.evaluate(state.members[source] - {unit})
+            best = None
+            for target in sorted(targets):
+                target_after = state.evaluate(state.members[target] | {unit})
+                dv = source_after[0] + target_after[0] - state.score[source][0] - state.score[target][0]
+                dc = (source_after[1] + target_after[1] - state.score[source][1] - state.score[target][1]
+                      + state.relation_delta(unit, source, target))
+                if _better(dv, dc) and (best is None or (dv, dc) < best[0]):
+                    best = ((dv, dc), target, target_after)
+            # contiguity last: most moves fail on score, and a score is cached, a connectivity check is not
+            if best is not None and state.stays_connected(source, {unit}):
+                state.apply(unit, best[1], source_after, best[2])
+                dirty.update((source, best[1]))
+                improved = True
+        if not improved:
+            improved = _swap_pass(state, fixed)
+            if not improved:
+                improved = resplit_pass(state, fixed)
+            if not improved and sum(score[0] for score in state.score.values()) > 1e-9:
+                improved = repair(state, fixed, rng)
+            if not improved:
+                return
+            dirty = set(state.members)
+
+
+def _swap_pass(state: State, fixed: set[int]) -> bool:
+    """Exchange two boundary units between adjacent groups where that improves the score."""
+    p = state.problem
+    improved = False
+    for unit in range(len(p.units)):
+        if unit in fixed:
+            continue
+        source = int(state.unit_group[unit])
+        for other in p.unit_neighbours[unit]:
+            target = int(state.unit_group[other])
+            if target == source or other in fixed or other < unit:
+                continue
+            source_units = state.members[source] - {unit} | {other}
+            target_units = state.members[target] - {other} | {unit}
+            source_after = state.evaluate(source_units)
+            target_after = state.evaluate(target_units)
+            dv = source_after[0] + target_after[0] - state.score[source][0] - state.score[target][0]
+            dc = (source_after[1] + target_after[1] - state.score[source][1] - state.score[target][1]
+                  + _swap_relation_delta(state, unit, other, source, target))
+            if _better(dv, dc) and (not p.contiguity or (connected(p.unit_neighbours, source_units)
+                                                         and connected(p.unit_neighbours, target_units))):
+                state.members[source] = source_units
+                state.members[target] = target_units
+                state.unit_group[unit] = target
+                state.unit_group[other] = source
+                state.score[source] = source_after
+                state.score[target] = target_after
+                improved = True
+                break
+    return improved
+
+
+def _swap_relation_delta(state: State, unit: int, other: int, source: int, target: int) -> float:
+    p = state.problem
+    if not p.relation_weight:
+        return 0.0
+    delta = state.relation_delta(unit, source, target)
+    state.unit_group[unit] = target
+    delta += state.relation_delta(other, target, source)
+    state.unit_group[unit] = source
+    return delta
+
+
+def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.ndarray | None = None,
+                keep_alternatives: bool = False, *, oscillate: int,
+                set_partition: SetPartition | None = None) -> PieceSolution:
+    """Best of ``restarts`` runs of region growing + local search on one piece (deterministic per seed).
+
+    With ``initial`` (a group per unit), the first run starts from it instead of region growing. The
+    ``oscillate`` best distinct results are then improved by strategic oscillation (:func:`_oscillate`);
+    with a ``set_partition`` solver, the groups of every feasible result are recombined (:func:`recombine`).
+    """
+    rng = np.random.default_rng(seed)
+    if len(problem.units) == 1:
+        return PieceSolution(problem.name, np.zeros(1, np.int64), *_single_score(problem), 1, 1, seed)
+    counts = group_counts(problem)
+    distance = distance_matrix(problem.xy)
+    memo = Memo(GroupScorer(problem, distance))
+    runs = restarts if initial is not None else max(restarts, len(counts))
+    results: list[tuple[tuple[float, float], np.ndarray]] = []
+    for attempt in range(runs):
+        count = counts[attempt % len(counts)]
+        start = initial.copy() if initial is not None and attempt == 0 else grow(problem, count, rng)
+        state = State(problem, start, memo)
+        _local_search(state, rng)
+        results.append((state.totals(), state.unit_group.copy()))
+    ranked = sorted(range(len(results)), key=lambda k: (_rounded(results[k][0]), k))
+    seen: set[tuple[float, float]] = set()
+    relaxed_memos: dict[float, Memo] = {}
+    for k in ranked:
+        if len(seen) >= oscillate:
+            break
+        if _rounded(results[k][0]) in seen:
+            continue
+        seen.add(_rounded(results[k][0]))
+        state = _oscillate(problem, results[k][1], distance, rng, memo, relaxed_memos)
+        results[k] = (state.totals(), state.unit_group.copy())
+    feasible = [unit_group for score, unit_group in results if score[0] <= 1e-9]
+    if set_partition is not None and len(feasible) > 1 and not problem.hubs and not problem.relation_weight:
+        combined = recombine(feasible, len(problem.units), memo.scorer.evaluate, set_partition, problem.count)
+        if combined is not None:
+            state = State(problem, combined, memo)
+            _local_search(state, rng)
+            results.append((state.totals(), state.unit_group.copy()))
+    best: tuple[tuple[float, float], np.ndarray] | None = None
+    alternatives: list[np.ndarray] = []
+    for score, unit_group in results:
+        if keep_alternatives and score[0] <= 1e-9:
+            alternatives.append(unit_group)
+        if best is None or score[0] < best[0][0] - 1e-9 or (abs(score[0] - best[0][0]) <= 1e-9 and score[1] < best[0][1] - 1e-12):
+            best = (score, unit_group)
+    assert best is not None
+    (violation, cost), unit_group = best
+    _, unit_group = np.unique(unit_group, return_inverse=True)
+    return PieceSolution(problem.name, unit_group.astype(np.int64), violation, cost, int(unit_group.max()) + 1,
+                        runs, seed, tuple(alternatives))
+
+
+def _rounded(score: tuple[float, float]) -> tuple[float, float]:
+    return round(score[0], 9), round(score[1], 12)
+
+
+def _oscillate(problem: PieceProblem, unit_group: np.ndarray, distance: np.ndarray, rng: np.random.Generator,
+               memo: Memo, relaxed_memos: dict[float, Memo]) -> State:
+    """Strategic oscillation: relax the band to a penalty, search, then restore it and search again.
+
+    With the band soft at a small penalty per patient outside, the search may pass through groups just
+    outside the band to reach a better cut; restoring the hard band then repairs them. Penalties rise
+    from :data:`OSCILLATION_PENALTIES`' first to last; a cycle that improves nothing ends it. Returns the
+    best hard-band state seen (never worse than the start).
+    """
+    best = State(problem, unit_group.copy(), memo)
+    best_score = best.totals()
+    for _ in range(OSCILLATION_CYCLES):
+        improved = False
+        for penalty in OSCILLATION_PENALTIES:
+            relaxed_problem = replace(problem, soft=True, soft_penalty=penalty)
+            relaxed_memo = relaxed_memos.get(penalty)
+            if relaxed_memo is None:
+                relaxed_memo = relaxed_memos[penalty] = Memo(GroupScorer(relaxed_problem, distance))
+            relaxed = State(relaxed_problem, best.unit_group.copy(), relaxed_memo)
+            _local_search(relaxed, rng)
+            restored = State(problem, relaxed.unit_group.copy(), memo)
+            _local_search(restored, rng)
+            score = restored.totals()
+            if _better(score[0] - best_score[0], score[1] - best_score[1]):
+                best, best_score = restored, score
+                improved = True
+        if not improved:
+            break
+    return best
+
+
+def _single_score(problem: PieceProblem) -> tuple[float, float]:
+    state = State(problem, np.zeros(1, np.int64), Memo(GroupScorer(problem)))
+    return state.totals()
+
+
+@dataclass(frozen=True)
+class PieceSolution:
+    """Best grouping found for one area: group index per unit, its score, and what the search did."""
+
+    name: str
+    unit_group: np.ndarray
+    violation: float
+    cost: float
+    groups: int
+    restarts: int
+    seed: int
+    alternatives: tuple[np.ndarray, ...] = ()

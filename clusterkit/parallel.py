@@ -1,0 +1,89 @@
+"""The one seam between the algorithms and wherever their independent tasks run.
+
+Work that splits into independent tasks (one piece of a decomposed grouping, one network's budgets, later
+one seed of an ensemble or one weight of a sweep) is a module-level function applied to small picklable
+task dataclasses. :func:`run_tasks` hands them to a local process pool by default, or to any
+:class:`concurrent.futures.Executor` (a Dask ``distributed.Client(...).get_executor()`` among them), and
+yields each result as it finishes, with the task's position, so that the caller draws progress and
+assembles results in task order. Results depend on the tasks only (each carries its own seed), never on
+the executor or the number of workers.
+
+Pools do not nest: inside a worker of a pool made here, :func:`run_tasks` runs its tasks in that worker.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from typing import TypeVar
+
+__all__ = ["run_tasks", "default_workers"]
+
+Task = TypeVar("Task")
+Result = TypeVar("Result")
+
+#: Set in the worker processes of a pool made by :func:`run_tasks`: their own tasks then run inline.
+_IN_WORKER = False
+
+
+def _mark_worker() -> None:
+    global _IN_WORKER
+    _IN_WORKER = True
+
+
+def default_workers() -> int:
+    """Processes to use when none is asked for: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_tasks(function: Callable[[Task], Result], tasks: Sequence[Task], *, executor: Executor | None = None,
+              workers: int | None = None) -> Iterator[tuple[int, Result]]:
+    """Apply ``function`` to every task; yield ``(position, result)`` as each finishes.
+
+    Parameters
+    ----------
+    function : callable
+        A module-level function (picklable by reference) of one task.
+    tasks : sequence
+        Picklable task objects.
+    executor : concurrent.futures.Executor, optional
+        Where to run them (e.g. ``distributed.Client(address).get_executor()``). Default: a local process
+        pool of ``workers`` processes, or this process when one worker, one task, or already in a worker.
+    workers : int, optional
+        Size of the local pool (default :func:`default_workers`); ignored with an ``executor``.
+
+    Yields
+    ------
+    (int, object)
+        The task's position in ``tasks`` and its result, in order of completion (this process: in order).
+        A task's exception is raised here, and the tasks not yet started are cancelled.
+
+    Examples
+    --------
+    >>> sorted(run_tasks(abs, [-2, 3, -5], workers=1))
+    [(0, 2), (1, 3), (2, 5)]
+    """
+    if executor is None:
+        workers = default_workers() if workers is None else workers
+        if workers <= 1 or len(tasks) <= 1 or _IN_WORKER:
+            for position, task in enumerate(tasks):
+                yield position, function(task)
+            return
+        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_mark_worker) as pool:
+            yield from _drain(pool, function, tasks)
+        return
+    yield from _drain(executor, function, tasks)
+
+
+def _drain(executor: Executor, function: Callable[[Task], Result], tasks: Sequence[Task]) -> Iterator[tuple[int, Result]]:
+    futures: dict[Future[Result], int] = {executor.submit(function, task): position for position, task in enumerate(tasks)}
+    try:
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+    finally:  # an error, Ctrl-C or a caller that stops early: nothing left running for nobody
+        for future in futures:
+            future.cancel()

@@ -1,0 +1,110 @@
+"""The grouping problem: bands, rules and objectives a planner states, and the result every method returns."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+from typing import Any
+
+from clusterkit.errors import InputError
+from clusterkit.problem.band import Band
+
+
+OBJECTIVES = ("distance", "alignment", "blend")
+
+
+WITHIN = ("none", "sub_icb", "icb")
+
+
+@dataclass(frozen=True)
+class GroupingProblem:
+    """The rules and objective of a grouping; validated on construction.
+
+    Parameters
+    ----------
+    band : Band
+        Population band of a group (default 30,000-50,000).
+    soft : bool
+        Allow groups outside the band at ``penalty`` per patient outside (else the band is hard).
+    penalty : float
+        Soft-band penalty, in objective units (weighted km) per patient outside, averaged over the
+        area's population.
+    contiguity : bool
+        Groups must be connected on the adjacency layer.
+    within : {"none", "sub_icb", "icb"}
+        Groups may not cross this boundary (``"none"``: any practices of the selection may group).
+    cross_penalty : float
+        With ``within="none"``: cost per patient (in km) of a practice grouped outside its group's main
+        sub-ICB.
+    max_diameter_km : float, optional
+        Largest distance between two practices of a group.
+    band_for : mapping
+        Area code (sub-ICB or ICB) -> a different band for groups there (rural waivers).
+    count : int, optional
+        Exact number of groups (per area when the run is decomposed by ``within``).
+    centres : tuple of str
+        Hub practices that must be the centres of groups (one hub per group).
+    objective : {"distance", "alignment", "blend"}
+        Population-weighted distance to the group's centre practice; alignment and shared staff kept
+        inside groups; or a blend.
+    weight : float
+        For ``blend``: the share given to alignment (0 = distance only, 1 = alignment only).
+    current : mapping
+        Practice -> current group, for stability.
+    move_penalty : float
+        Cost per patient (in km) of a practice leaving its current group's successor.
+    """
+
+    band: Band = Band(30_000, 50_000)
+    soft: bool = False
+    penalty: float = 10.0
+    contiguity: bool = True
+    within: str = "none"
+    cross_penalty: float = 0.0
+    max_diameter_km: float | None = None
+    band_for: Mapping[str, Band] = field(default_factory=lambda: MappingProxyType({}))
+    count: int | None = None
+    centres: tuple[str, ...] = ()
+    objective: str = "distance"
+    weight: float = 0.5
+    current: Mapping[str, str] | None = None
+    move_penalty: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.objective not in OBJECTIVES:
+            raise InputError(f"unknown objective; choose {', '.join(OBJECTIVES)}", source="--objective",
+                             value=self.objective)
+        if self.within not in WITHIN:
+            raise InputError(f"unknown boundary rule; choose {', '.join(WITHIN)}", source="--within", value=self.within)
+        if not 0.0 <= self.weight <= 1.0 or math.isnan(self.weight):
+            raise InputError("weight must lie between 0 and 1", source="--weight", value=self.weight)
+        for name, value in (("--penalty", self.penalty), ("--cross-penalty", self.cross_penalty),
+                            ("--move-penalty", self.move_penalty)):
+            if value < 0 or math.isnan(value):
+                raise InputError("must not be negative", source=name, value=value)
+        if self.max_diameter_km is not None and not self.max_diameter_km > 0:
+            raise InputError("must be positive", source="--max-diameter-km", value=self.max_diameter_km)
+        if self.count is not None and self.count < 1:
+            raise InputError("must be at least 1", source="--count", value=self.count)
+        object.__setattr__(self, "band_for", MappingProxyType({k.upper(): v for k, v in dict(self.band_for).items()}))
+        object.__setattr__(self, "centres", tuple(sorted({c.upper() for c in self.centres})))
+        if self.current is not None:
+            object.__setattr__(self, "current", MappingProxyType(dict(self.current)))
+
+    def band_of(self, sub_icb: str | None, icb: str | None) -> Band:
+        """The band that applies to a group in this sub-ICB / ICB (a rural waiver or the default)."""
+        for code in (sub_icb, icb):
+            if code and code.upper() in self.band_for:
+                return self.band_for[code.upper()]
+        return self.band
+
+    def to_dict(self) -> dict[str, Any]:
+        """Parameters as a JSON-ready dict (the current grouping summarised by its size)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["band"] = str(self.band)
+        values["band_for"] = {code: str(band) for code, band in self.band_for.items()}
+        values["centres"] = list(self.centres)
+        values["current"] = None if self.current is None else f"{len(self.current)} practices"
+        return values

@@ -1,0 +1,96 @@
+"""One independent piece of a grouping problem as plain arrays (picklable, no networkx).
+
+Practices kept together (must-link chains, blocks of ``units``) form one *unit* that always moves whole; a
+group is a set of units. A piece is what one task of a decomposed run solves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class PieceProblem:
+    """One independent piece of a grouping problem, as arrays.
+
+    Attributes
+    ----------
+    name : str
+        Area label, used as the prefix of group ids.
+    codes : tuple of str
+        Practices, sorted.
+    sizes : ndarray
+        List sizes.
+    xy : ndarray
+        ``(n, 2)`` metres.
+    units : tuple of tuple of int
+        Must-link units (practice indices), sorted.
+    unit_neighbours : tuple of tuple of int
+        Units adjacent (contiguity layer, or nearest neighbours when contiguity is off).
+    lower, upper : ndarray
+        Band per practice (a group takes the band of its main area by patients).
+    band_area : ndarray
+        Area id per practice used to pick the band (and for cross penalties).
+    cannot : tuple of tuple of int
+        Cannot-link partners per practice.
+    relation : tuple of dict
+        Unit -> {unit: alignment + shared staff weight} between different units.
+    relation_total : float
+        Sum of relation weights (including inside units), for the kept share.
+    current : ndarray
+        Current group id per practice (-1 unknown).
+    hubs : tuple of int
+        Units holding a hub practice: one per group, fixed, the group's centre.
+    hub_practice : dict
+        Unit -> hub practice index.
+    count : int or None
+        Number of groups wanted.
+    distance_weight, relation_weight : float
+        Objective weights (distance per patient-km, scaled; share of relation weight kept).
+    distance_scale : float
+        km that one unit of distance cost stands for.
+    soft_penalty, cross_penalty, move_penalty : float
+        Per patient, in km.
+    soft : bool
+    contiguity : bool
+    max_diameter_km : float or None
+    """
+
+    name: str
+    codes: tuple[str, ...]
+    sizes: np.ndarray
+    xy: np.ndarray
+    units: tuple[tuple[int, ...], ...]
+    unit_neighbours: tuple[tuple[int, ...], ...]
+    lower: np.ndarray
+    upper: np.ndarray
+    band_area: np.ndarray
+    cannot: tuple[tuple[int, ...], ...]
+    relation: tuple[dict[int, float], ...]
+    relation_total: float
+    current: np.ndarray
+    hubs: tuple[int, ...] = ()
+    hub_practice: dict[int, int] = field(default_factory=dict)
+    count: int | None = None
+    distance_weight: float = 1.0
+    relation_weight: float = 0.0
+    distance_scale: float = 1.0
+    soft_penalty: float = 10.0
+    cross_penalty: float = 0.0
+    move_penalty: float = 0.0
+    soft: bool = False
+    contiguity: bool = True
+    max_diameter_km: float | None = None
+
+    @property
+    def population(self) -> float:
+        """Patients of the piece."""
+        return float(self.sizes.sum())
+
+    @cached_property
+    def uniform_band(self) -> bool:
+        """Whether every practice of the piece has the same band (no waiver applies to part of it)."""
+        return len(self.lower) > 0 and self.lower.min() == self.lower.max() and self.upper.min() == self.upper.max()

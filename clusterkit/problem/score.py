@@ -1,0 +1,251 @@
+"""The one score of a group, and the rules it checks, on arrays.
+
+Every method that judges a group calls this module: the heuristic's moves, swaps, repairs and resplit
+screen, the recombination of restarts, the column costs and pricing of the exact column generation, and
+(through :func:`one_median` and :func:`connected`) the metrics of any grouping.
+
+A group is a set of *units* of a :class:`~clusterkit.problem.piece.PieceProblem` (practices kept together).
+Its :class:`Score` is a pair ``(violation, cost)`` compared lexicographically, with the violation split by
+named rule:
+
+``band``
+    patients outside the group's band (see :func:`clusterkit.problem.band.group_band`: the band of the
+    group's main sub-ICB by patients), counted as a violation when the band is hard (÷ 1,000) and as
+    ``soft_penalty`` per patient in the cost when it is soft;
+``diameter``
+    km above ``max_diameter_km`` between the group's two furthest practices;
+``cannot_link``
+    cannot-link pairs inside the group (10 each).
+
+The cost is the group's share of the objective, per patient of the piece: the distance weight times its
+patient-km to its centre practice (its hub when it has one, else its 1-median) over the distance scale,
+plus the cross-boundary and move penalties, plus the soft-band penalty. Alignment and shared staff kept
+inside groups depend on pairs of groups in the heuristic's moves and enter there; a column's cost
+(:meth:`GroupScorer.column_cost`) subtracts what a group keeps inside it. Contiguity is a rule on moves
+(a move never breaks it) and on columns (:func:`connected`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from clusterkit.model.coordinates import distance_matrix
+from clusterkit.problem.band import group_band
+from clusterkit.problem.piece import PieceProblem
+
+__all__ = ["RULES", "Score", "GroupScorer", "one_median", "connected", "components", "CACHE_LIMIT"]
+
+#: The rules a group's violation is made of, in the order of :class:`Score`'s fields.
+RULES = ("band", "diameter", "cannot_link")
+
+#: Group scores kept per problem before the cache starts afresh (bounds memory on national runs).
+CACHE_LIMIT = 400_000
+
+#: Weight of one cannot-link pair inside a group in the violation.
+CANNOT_LINK_WEIGHT = 10.0
+
+
+class Score(NamedTuple):
+    """A group's violation of the hard rules and its cost; ``score[0]``, ``score[1]`` compare lexicographically.
+
+    ``band``, ``diameter`` and ``cannot_link`` are the named parts of ``violation`` (patients outside a hard
+    band, km above the diameter limit, cannot-link pairs inside).
+    """
+
+    violation: float
+    cost: float
+    band: float = 0.0
+    diameter: float = 0.0
+    cannot_link: float = 0.0
+
+
+def one_median(distance: np.ndarray, sizes: np.ndarray) -> tuple[int, float]:
+    """The 1-median of a group: the position of the practice nearest its patients, and their patient-km to it.
+
+    Parameters
+    ----------
+    distance : ndarray
+        ``(k, k)`` km between the group's practices.
+    sizes : ndarray
+        Their list sizes.
+
+    Examples
+    --------
+    >>> one_median(np.array([[0.0, 2.0, 3.0], [2.0, 0.0, 1.0], [3.0, 1.0, 0.0]]), np.array([1.0, 1.0, 1.0]))
+    (1, 3.0)
+    """
+    if len(sizes) == 1:
+        return 0, 0.0
+    totals = sizes @ distance
+    centre = int(np.argmin(totals))
+    return centre, float(totals[centre])
+
+
+def components(neighbours: Sequence[Iterable[int]], members: Iterable[int]) -> list[set[int]]:
+    """The connected parts of ``members`` on a neighbour list (``neighbours[u]``: the nodes next to ``u``).
+
+    Examples
+    --------
+    >>> components([[1], [0, 2], [1], []], {0, 1, 3})
+    [{0, 1}, {3}]
+    """
+    remaining = set(members)
+    parts = []
+    for start in sorted(remaining):
+        if start not in remaining:
+            continue
+        remaining.discard(start)
+        part = {start}
+        stack = [start]
+        while stack:
+            node = stack.pop()
+            for other in neighbours[node]:
+                if other in remaining:
+                    remaining.discard(other)
+                    part.add(other)
+                    stack.append(other)
+        parts.append(part)
+    return parts
+
+
+def connected(neighbours: Sequence[Iterable[int]], members: Iterable[int]) -> bool:
+    """Whether ``members`` (not empty) form one connected part on a neighour list.
+
+    >>> connected([[1], [0, 2], [1]], {0, 2}), connected([[1], [0, 2], [1]], {0, 1, 2})
+    (False, True)
+    """
+    members = set(members)
+    if len(members) <= 1:
+        return bool(members)
+    start = next(iter(members))
+    seen = {start}
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        for other in neighbours[node]:
+            if other in members and other not in seen:
+                seen.add(other)
+                stack.append(other)
+    return len(seen) == len(members)
+
+
+class GroupScorer:
+    """The score of any group of one piece, cached (a score depends on the group's units only).
+
+    Parameters
+    ----------
+    piece : PieceProblem
+    distance : ndarray, optional
+        The piece's km matrix (:func:`~clusterkit.model.coordinates.distance_matrix` of ``piece.xy``).
+    """
+
+    def __init__(self, piece: PieceProblem, distance: np.ndarray | None = None) -> None:
+        self.piece = piece
+        self.distance = distance if distance is not None else distance_matrix(piece.xy)
+        self.cache: dict[frozenset[int], Score] = {}
+        self.has_hubs = bool(piece.hub_practice)
+        self.has_cannot = any(piece.cannot)
+        self.hub_units = frozenset(piece.hub_practice)
+        self.unit_sizes = np.array([piece.sizes[list(unit)].sum() for unit in piece.units])
+        self.relation_factor = (piece.relation_weight / piece.relation_total
+                                if piece.relation_weight and piece.relation_total else 0.0)
+
+    def evaluate(self, units: Iterable[int]) -> Score:
+        """The :class:`Score` of a group made of ``units`` (alignment and shared staff excluded)."""
+        key = units if isinstance(units, frozenset) else frozenset(units)
+        score = self.cache.get(key)
+        if score is None:
+            if len(self.cache) >= CACHE_LIMIT:
+                self.cache.clear()
+            score = self.cache[key] = self._evaluate(key)
+        return score
+
+    def practices(self, units: Iterable[int]) -> np.ndarray:
+        """Practice indices of a group of units."""
+        return np.array([i for u in units for i in self.piece.units[u]], dtype=np.int64)
+
+    def centre(self, units: Iterable[int]) -> tuple[int, float]:
+        """The group's centre practice (its hub, else its 1-median) and its patients' km to it."""
+        units = list(units)
+        index = self.practices(units)
+        piece = self.piece
+        if len(index) == 1:
+            return int(index[0]), 0.0
+        block = self.distance[index[:, None], index]
+        if self.has_hubs:
+            hub = next((piece.hub_practice[u] for u in units if u in piece.hub_practice), None)
+            if hub is not None:
+                return hub, float(piece.sizes[index] @ block[:, int(np.flatnonzero(index == hub)[0])])
+        position, total = one_median(block, piece.sizes[index])
+        return int(index[position]), total
+
+    def distance_total(self, units: Iterable[int]) -> float:
+        """Patient-km of a group to its centre practice (its hub when it has one)."""
+        return self.centre(units)[1]
+
+    def _evaluate(self, units: frozenset[int]) -> Score:
+        piece = self.piece
+        index = self.practices(units)
+        sizes = piece.sizes[index]
+        population = float(sizes.sum())
+        _, distance_total = self.centre(units)
+        lower, upper, minority = group_band(piece, index)
+        outside = max(0.0, lower - population, population - upper)
+        diameter = 0.0
+        if piece.max_diameter_km is not None and len(index) > 1:
+            widest = float(self.distance[index[:, None], index].max())
+            diameter = max(0.0, widest - piece.max_diameter_km)
+        cannot_link = 0.0
+        if self.has_cannot and any(piece.cannot[i] for i in index):
+            inside = set(index.tolist())
+            cannot_link = CANNOT_LINK_WEIGHT * (sum(1 for i in inside for j in piece.cannot[i] if j in inside) // 2)
+        cost = piece.distance_weight * distance_total / piece.distance_scale + piece.cross_penalty * minority
+        band_violation = 0.0
+        if piece.soft:
+            cost += piece.soft_penalty * outside
+        else:
+            band_violation = outside / 1000.0
+        if piece.move_penalty:
+            current = piece.current[index]
+            known = current >= 0
+            if known.any():
+                by_group = np.bincount(current[known], weights=sizes[known])
+                cost += piece.move_penalty * float(sizes[known].sum() - by_group.max())
+        violation = band_violation + diameter + cannot_link
+        return Score(violation, cost / piece.population, band_violation, diameter, cannot_link)
+
+    def relation_inside(self, units: Iterable[int]) -> float:
+        """Alignment and shared-staff weight between different units of a group."""
+        members = set(units)
+        relation = self.piece.relation
+        return sum(weight for u in members for v, weight in relation[u].items() if v in members and v > u)
+
+    def column_cost(self, units: frozenset[int]) -> float | None:
+        """The cost of a group as a column of set partitioning, or None when it breaks a hard rule.
+
+        Its :class:`Score` cost minus the relation weight it keeps inside; None when the group violates a
+        rule, is not connected (with contiguity), or holds other than exactly one hub (with hubs).
+        """
+        score = self.evaluate(units)
+        if score.violation > 1e-9:
+            return None
+        if self.piece.contiguity and len(units) > 1 and not connected(self.piece.unit_neighbours, units):
+            return None
+        if self.hub_units and len(units & self.hub_units) != 1:
+            return None
+        cost = score.cost
+        if self.relation_factor:
+            cost -= self.relation_factor * self.relation_inside(units)
+        return cost
+
+    def violations(self, groups: Iterable[Iterable[int]]) -> dict[str, float]:
+        """The named violations summed over several groups (rules with none left out)."""
+        totals = dict.fromkeys(RULES, 0.0)
+        for units in groups:
+            score = self.evaluate(units)
+            for rule in RULES:
+                totals[rule] += getattr(score, rule)
+        return {rule: value for rule, value in totals.items() if value > 1e-9}

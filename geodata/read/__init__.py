@@ -1,0 +1,1 @@
+"""Readers: practices (CSV, GeoJSON, GeoPackage), relations, groupings, hub lists and the budget tables."""

@@ -1,0 +1,1 @@
+"""Writers: atomic files, CSV tables, RFC 7946 GeoJSON and the output sets of each command."""

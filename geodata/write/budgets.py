@@ -1,0 +1,125 @@
+"""Specialty budget files: specialties, preferences, consortia and networks in; assignments, exposure,
+holders' map and summary out.
+
+Inputs
+------
+``specialties`` : ``specialty,rate_per_1000`` (£ a year per 1,000 registered patients of the network) or
+    ``specialty,budget`` (£ a year per network); an optional ``network`` column makes a row apply to one
+    network only, overriding the row without a network.
+``preferences`` : ``practice_code,specialty,score`` (any finite number; higher is preferred).
+``consortia`` : ``consortium,practice_code``, one row per member.
+networks : a ``practice_code,group`` file, or ``current`` (also ``pcn``) for the practices' current group
+    column (``pcn_code`` in the NHS file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from clusterkit.budgets.results import BudgetAssignment, Exposure, worst_loss_share
+from clusterkit.model.graph import PracticeGraph
+from geodata.write.files import write_csv, write_json
+from geodata.write.geojson import practice_features, write_feature_collection
+
+
+def inputs_digest(paths: Iterable[str | Path | None]) -> str:
+    """SHA-256 over the bytes of the given files (``None`` and non-files skipped), in order."""
+    digest = hashlib.sha256()
+    for path in paths:
+        if path is None or not Path(path).is_file():
+            continue
+        digest.update(Path(path).name.encode())
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
+ASSIGNMENT_HEADER = ("network", "specialty", "budget", "holder", "members", "ratio", "kind", "turnover",
+                     "list_size", "preference", "interdependence", "worst_loss_share", "flagged")
+
+
+EXPOSURE_HEADER = ("network", "specialty", "holder", "party", "level", "year", "share", "budget", "turnover",
+                   "gain", "loss", "share_of_turnover", "flagged")
+
+
+def write_assignments_csv(path: str | Path, assignment: BudgetAssignment, schedule: Sequence[float],
+                          variance: float, loss_threshold: float) -> Path:
+    """Write ``assignments.csv``: one row per (network, specialty) with its holder.
+
+    ``members`` is ``;``-separated; ``ratio`` is budget / holder turnover; ``interdependence`` the share
+    of the network's population registered elsewhere; ``worst_loss_share`` the largest yearly loss on
+    an overspend as a share of turnover; ``flagged`` whether it exceeds the loss threshold.
+    """
+    rows = []
+    for h in assignment.holdings:
+        worst = worst_loss_share(h, schedule, variance)
+        rows.append([h.network, h.specialty, round(h.budget, 2), h.holder, ";".join(h.members), round(h.ratio, 6),
+                     h.kind, round(h.turnover, 2), h.list_size, h.preference, round(h.interdependence, 6),
+                     round(worst, 6), "yes" if worst > loss_threshold else "no"])
+    return write_csv(path, ASSIGNMENT_HEADER, rows)
+
+
+def write_exposure_csv(path: str | Path, exposures: Sequence[Exposure]) -> Path:
+    """Write ``exposure.csv``: gain and loss by holder (and consortium member) and year."""
+    rows = ([e.network, e.specialty, e.holder, e.party, e.level, e.year, e.share, round(e.budget, 2),
+             round(e.turnover, 2), round(e.gain, 2), round(e.loss, 2), round(e.share_of_turnover, 6),
+             "yes" if e.flagged else "no"] for e in exposures)
+    return write_csv(path, EXPOSURE_HEADER, rows)
+
+
+def write_holders_geojson(path: str | Path, graph: PracticeGraph, assignment: BudgetAssignment,
+                          schedule: Sequence[float], variance: float, loss_threshold: float) -> Path:
+    """Write ``holders.geojson``: one RFC 7946 point per (holding, member practice).
+
+    Each feature has the practice's attributes plus ``network``, ``specialty``, ``budget``, ``holder``,
+    ``members``, ``kind``, ``role`` (``holder`` or ``consortium member``), ``ratio``, ``interdependence``,
+    ``worst_loss_share`` and ``flagged``.
+    """
+    base = {feature["properties"]["practice_code"]: feature for feature in practice_features(graph)}
+    features: list[dict[str, Any]] = []
+    for h in assignment.holdings:
+        worst = worst_loss_share(h, schedule, variance)
+        for code in h.members:
+            properties = dict(base[code]["properties"])
+            properties.update({
+                "network": h.network,
+                "specialty": h.specialty,
+                "budget": round(h.budget, 2),
+                "holder": h.holder,
+                "members": ";".join(h.members),
+                "kind": h.kind,
+                "role": "holder" if len(h.members) == 1 else "consortium member",
+                "holder_turnover": round(h.turnover, 2),
+                "ratio": round(h.ratio, 6),
+                "interdependence": round(h.interdependence, 6),
+                "worst_loss_share": round(worst, 6),
+                "flagged": worst > loss_threshold,
+            })
+            features.append({"type": "Feature", "properties": properties, "geometry": dict(base[code]["geometry"])})
+    return write_feature_collection(path, features, name="holders")
+
+
+def write_budget_outputs(
+    folder: str | Path,
+    graph: PracticeGraph,
+    assignment: BudgetAssignment,
+    exposures: Sequence[Exposure],
+    summary: Mapping[str, Any],
+    *,
+    schedule: Sequence[float],
+    variance: float,
+    loss_threshold: float,
+) -> list[Path]:
+    """Write ``assignments.csv``, ``exposure.csv``, ``holders.geojson`` and ``summary.json`` into ``folder``.
+
+    Each file is written atomically; the folder must exist (see :func:`geodata.writers.prepare_out_dir`).
+    """
+    out = Path(folder)
+    return [
+        write_assignments_csv(out / "assignments.csv", assignment, schedule, variance, loss_threshold),
+        write_exposure_csv(out / "exposure.csv", exposures),
+        write_holders_geojson(out / "holders.geojson", graph, assignment, schedule, variance, loss_threshold),
+        write_json(out / "summary.json", summary),
+    ]

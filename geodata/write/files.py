@@ -1,0 +1,101 @@
+"""Writing outputs atomically: RFC 7946 GeoJSON, CSV tables and JSON summaries.
+
+Every file is written to a temporary file in the same folder, flushed, then renamed over the target,
+so a failed run never leaves a half-written output and an existing file is replaced whole or not at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from clusterkit.errors import InputError
+
+
+def _process_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: Read once: the permissions a plainly created file gets (mkstemp's files are owner-only, 0600).
+_FILE_MODE = 0o666 & ~_process_umask()
+
+
+@contextmanager
+def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; on success rename it over ``path``, on error remove it."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        kwargs = {"encoding": encoding, "newline": ""} if "b" not in mode else {}
+        with os.fdopen(handle, mode, **kwargs) as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, _FILE_MODE)
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def prepare_out_dir(path: str | Path, overwrite: bool = False) -> Path:
+    """Create the output folder, refusing a non-empty one unless ``overwrite``."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise InputError("exists and is not a folder", source=str(path))
+    if folder.is_dir() and any(folder.iterdir()) and not overwrite:
+        raise InputError("output folder is not empty; pass --overwrite to replace its files", source=str(path))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"cannot create the output folder ({error.strerror})", source=str(path)) from None
+    return folder
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write a text file atomically."""
+    with atomic_write(path) as stream:
+        stream.write(text)
+    return Path(path)
+
+
+def _json_safe(value: Any) -> Any:
+    """Replace NaN and infinities (invalid JSON) by null, recursively; numpy scalars become Python."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)) and getattr(value, "ndim", 1) == 0:
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(item) for item in value]
+    return value
+
+
+def write_json(path: str | Path, document: Any) -> Path:
+    """Write a JSON document atomically (NaN written as null)."""
+    return write_text(path, json.dumps(_json_safe(document), indent=2, ensure_ascii=False) + "\n")
+
+
+def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
+    """Write a CSV table atomically; ``None`` and NaN become empty cells."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if cell is None or (isinstance(cell, float) and math.isnan(cell)) else cell for cell in row])
+    return write_text(path, buffer.getvalue())

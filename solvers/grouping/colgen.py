@@ -1,0 +1,324 @@
+r"""Exact grouping of one piece by column generation: a set-partitioning master over connected groups.
+
+Master problem over a pool :math:`\mathcal{G}` of feasible groups (connected on the adjacency layer,
+inside the band, no cannot-link pair, within the diameter limit), each with its cost :math:`c_g` (the
+same group-local score the heuristic uses: population-weighted distance to the best centre practice,
+soft-band penalty, minus the relation weight kept inside):
+
+.. math::
+
+    z = \min \sum_{g} c_g \lambda_g \quad \text{s.t.} \quad
+        \sum_{g \ni u} \lambda_g = 1 \ \ \forall u \ (\pi_u), \qquad
+        \Big[\sum_g \lambda_g = K \ (\mu)\Big], \qquad \lambda \ge 0 .
+
+Pricing, for each candidate centre practice :math:`c` (its unit :math:`r`), finds the group of least
+reduced cost :math:`\sum_{u} (a_{uc} - \pi_u) x_u - \sum_{u<v} \rho_{uv} z_{uv} - \mu`, with
+:math:`a_{uc}` the distance cost of unit :math:`u` to :math:`c`, a flow from :math:`r` keeping the group
+connected, the band on :math:`\sum_u s_u x_u`, and cannot-link / diameter pairs excluded. A greedy
+pricing runs first; the MIP pricing (HiGHS through :func:`scipy.optimize.milp`) runs when it finds
+nothing. When a full MIP round finds no negative column, the master LP value is a proven lower bound;
+before that, the Lagrangian bound :math:`z_{LP} + K_{\max} \min_c \underline{rc}_c` is. The best
+grouping is the set-partitioning MIP over the pool (:func:`solvers.partition.solve_set_partition`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+from clusterkit.problem.piece import PieceProblem
+from clusterkit.results import Status
+from solvers.grouping.enumeration import enumerate_columns
+from solvers.grouping.pricing import Pricer
+from solvers.partition import solve_set_partition
+
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ColumnGenerationResult:
+    """Outcome for one piece."""
+
+    unit_group: np.ndarray | None
+    status: str
+    objective: float | None
+    bound: float | None
+    columns: int
+    rounds: int
+    lp_converged: bool
+    seconds: float
+
+
+def _master_lp(columns: list[frozenset[int]], costs: list[float], n: int, count: int | None, big: float = 0.0):
+    """Master LP; with ``count``, two penalised slack columns keep it feasible before columns exist."""
+    rows, cols = [], []
+    for k, column in enumerate(columns):
+        for u in column:
+            rows.append(u)
+            cols.append(k)
+    a_eq = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(columns)))
+    b_eq = np.ones(n)
+    objective = np.array(costs)
+    if count is not None:
+        count_row = sp.csr_matrix(np.r_[np.ones(len(columns)), 1.0, -1.0].reshape(1, -1))
+        a_eq = sp.vstack([sp.hstack([a_eq, sp.csr_matrix((n, 2))]), count_row]).tocsr()
+        b_eq = np.append(b_eq, count)
+        objective = np.r_[objective, big, big]
+    result = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    if result.status != 0:
+        return None
+    duals = np.asarray(result.eqlin.marginals)
+    return float(result.fun), duals[:n], (float(duals[n]) if count is not None else 0.0), np.asarray(result.x)
+
+
+def _generate(pricer: Pricer, pool: dict[frozenset[int], float], count: int | None, max_groups: int,
+              deadline: float, cutoff: float) -> tuple[float, bool, int, tuple | None]:
+    """Column generation for one number of groups (or any, when ``count`` is None).
+
+    Returns ``(bound, converged, rounds, duals)``: a proven lower bound on groupings with that count
+    (``-inf`` if none), whether the LP was solved to optimality over all columns, rounds run, and when
+    converged the LP's ``(value, unit duals, count dual)``.
+    Stops early once the bound reaches ``cutoff`` (no better grouping has this count).
+    """
+    n = pricer.n
+    big = 10.0 * max([abs(v) for v in pool.values()] + [1.0]) * max(1, n)
+    artificial = [frozenset([u]) for u in range(n)]
+    bound = -math.inf
+    rounds = 0
+    while time.perf_counter() < deadline:
+        rounds += 1
+        columns = list(pool)
+        master = _master_lp(columns + artificial, [pool[c] for c in columns] + [big] * n, n, count, big)
+        if master is None:
+            return bound, False, rounds, None
+        value, duals, mu, _ = master
+        found: list[tuple[float, frozenset[int]]] = []
+        for centre in pricer.centres:
+            found.extend(pricer.greedy(centre, duals, mu))
+        fresh = [(rc, c) for rc, c in sorted(found, key=lambda t: (t[0], sorted(t[1]))) if c not in pool]
+        if fresh:
+            for _, column in fresh[: max(10, n)]:
+                pool[column] = pricer.cost(column)
+            continue
+        least, added = math.inf, 0
+        order = sorted(pricer.centres,
+                       key=lambda c: float(pricer.assign_cost[pricer.unit_of[c], c] - duals[pricer.unit_of[c]]))
+        for centre in order:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0.2:
+                return bound, False, rounds, None
+            reduced, column = pricer.exact(centre, duals, mu, remaining)
+            least = min(least, reduced)
+            if column is not None and reduced < -1e-9 and column not in pool:
+                cost = pricer.cost(column)
+                if cost is not None:
+                    pool[column] = cost
+                    added += 1
+        groups = count if count is not None else max_groups
+        bound = max(bound, value + groups * min(0.0, least))
+        if added == 0:
+            return max(bound, value), True, rounds, (value, duals, mu)
+        if bound >= cutoff:
+            return bound, False, rounds, None
+    return bound, False, rounds, None
+
+
+def _counts(area: PieceProblem, pricer: Pricer) -> list[int | None]:
+    """Numbers of groups to branch on: each one the hard band allows (None: no branching)."""
+    if pricer.hub_units:
+        return [len(pricer.hub_units)]
+    if area.count is not None:
+        return [area.count]
+    if area.soft:
+        return [None]
+    lower, upper = float(np.min(area.lower)), float(np.max(area.upper))
+    fewest = max(1, math.ceil(area.population / upper))
+    most = min(pricer.n, math.floor(area.population / lower)) if lower > 0 else pricer.n
+    if most - fewest > 12:
+        return [None]
+    return list(range(fewest, most + 1))
+
+
+def solve_piece_colgen(
+    area: PieceProblem,
+    starts: list[np.ndarray],
+    *,
+    time_limit: float = 60.0,
+    solver: str = "highs",
+    gap: float | None = None,
+) -> ColumnGenerationResult:
+    """Solve one piece by column generation, seeded with the groups of ``starts`` (groupings by unit).
+
+    Branches on the number of groups: column generation runs for every count the band allows, the
+    starts' count first; a count whose bound reaches the best grouping known is closed. The proven
+    bound is the least bound over the counts still open.
+    """
+    started = time.perf_counter()
+    tolerance = gap if gap is not None else DEFAULT_TOLERANCE
+    pricer = Pricer(area)
+    n = pricer.n
+    pool: dict[frozenset[int], float] = {}
+    incumbent: tuple[float, np.ndarray] | None = None
+    for start in starts:
+        total, ok = 0.0, True
+        for group in np.unique(start):
+            column = frozenset(np.flatnonzero(start == group).tolist())
+            cost = pricer.cost(column)
+            if cost is None:
+                ok = False
+                continue
+            pool[column] = cost
+            total += cost
+        if ok and (incumbent is None or total < incumbent[0]):
+            incumbent = (total, start.copy())
+    counts = _counts(area, pricer)
+    if incumbent is not None and None not in counts:
+        first = len(np.unique(incumbent[1]))
+        counts.sort(key=lambda k: (abs(k - first), k))
+    if None not in counts and len(counts) > 1:
+        counts.insert(0, None)  # the LP over every count first: a bound whatever happens later
+    max_groups = n if area.soft else max(1, int(area.population // max(float(np.min(area.lower)), 1.0)))
+    bounds: dict[int | None, float] = {}
+    enumerated_proof = False
+    converged_all = True
+    rounds = 0
+    deadline = started + 0.85 * time_limit
+    for position, count in enumerate(counts):
+        if position > 0 and time.perf_counter() >= deadline:
+            break  # out of time: the counts left open keep the bound at the all-counts LP's
+        share = (deadline - time.perf_counter()) * (0.75 if count is None else 1.0 / (len(counts) - position))
+        cutoff = incumbent[0] * (1 - tolerance) if incumbent is not None else math.inf
+        bound, converged, used, lp = _generate(pricer, pool, count, max_groups,
+                                               time.perf_counter() + max(share, 0.5), cutoff)
+        rounds += used
+        log.debug("count %s: bound %.6g converged %s after %.1fs (%d columns)", count, bound, converged,
+                 time.perf_counter() - started, len(pool))
+        bounds[count] = bound
+        converged_all &= converged
+        if position == 0 and lp is not None and incumbent is not None:
+            value, duals, mu = lp
+            # a better incumbent from the pool first: the smaller the slack, the fewer groups to enumerate
+            columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
+            fixed = area.count if area.count is not None else (len(pricer.hub_units) or None)
+            better, better_group = _best_partition(columns, [pool[c] for c in columns], n, fixed, solver,
+                                                   max(1.0, min(10.0, 0.1 * time_limit)), incumbent)
+            if better is not None and better < incumbent[0] - 1e-12:
+                incumbent = (better, better_group)
+            # Only groupings below target = incumbent x (1 - tolerance) need to be found or ruled out: every
+            # group of such a grouping has reduced cost at most target - LP value. Enumerate in two steps:
+            # half that slack first (few groups; the partition over them usually finds a better incumbent,
+            # which shrinks the target), then the slack the improved incumbent needs.
+            fixed = area.count if area.count is not None else (len(pricer.hub_units) or None)
+            slack = max(0.0, _target(incumbent[0], tolerance) - value) / 2.0
+            for step in (1, 2):
+                enumerated = enumerate_columns(pricer, duals, mu, slack, deadline)
+                log.info("enumeration step %d, slack %.4g (incumbent %.6g): %s groups after %.1fs", step, slack,
+                         incumbent[0], None if enumerated is None else len(enumerated), time.perf_counter() - started)
+                if enumerated is None:
+                    break
+                pool.update(enumerated)
+                columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
+                remaining = max(2.0, time_limit - (time.perf_counter() - started))
+                objective, unit_group, proof = _partition(columns, [pool[c] for c in columns], n, fixed, solver,
+                                                          remaining, incumbent, gap=tolerance)
+                if objective is not None and objective < incumbent[0] - 1e-12:
+                    incumbent = (objective, unit_group)
+                if proof is None or proof.bound is None:
+                    break
+                # a grouping cheaper than value + slack is made of enumerated groups only: it is in the
+                # partition model, whose bound holds for it; so value + slack bounds the rest
+                proven = min(proof.bound, value + slack, incumbent[0])
+                bounds[None] = max(bounds.get(None, -math.inf), proven)
+                needed = max(0.0, _target(incumbent[0], tolerance) - value)
+                if incumbent[0] - proven <= tolerance * abs(incumbent[0]) + 1e-12 or slack >= needed - 1e-12:
+                    counts = [None]
+                    enumerated_proof = True
+                    break
+                slack = needed
+            if enumerated_proof:
+                break
+        # a better grouping with this count may now be in the pool
+        if count is not None and bound < cutoff:
+            columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
+            value, unit_group = _best_partition(columns, [pool[c] for c in columns], n, count, solver,
+                                                max(1.0, min(5.0, deadline - time.perf_counter())), None)
+            if value is not None and (incumbent is None or value < incumbent[0] - 1e-12):
+                incumbent = (value, unit_group)
+    if enumerated_proof:
+        objective, unit_group = incumbent
+    else:
+        remaining = max(2.0, time_limit - (time.perf_counter() - started))
+        columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
+        fixed = area.count if area.count is not None else (len(pricer.hub_units) or None)
+        objective, unit_group = _best_partition(columns, [pool[c] for c in columns], n, fixed, solver, remaining,
+                                                incumbent)
+        if incumbent is not None and (objective is None or incumbent[0] < objective - 1e-12):
+            objective, unit_group = incumbent
+    branches = [value for count, value in bounds.items() if count is not None]
+    branched = min(branches) if branches and len(branches) == len(counts) - (None in counts) else -math.inf
+    bound = max(bounds.get(None, -math.inf), branched) if bounds else -math.inf
+    seconds = time.perf_counter() - started
+    # columns leave out the constant part of the relation term (relations inside must-link units)
+    offset = 0.0
+    if pricer.relation_factor:
+        between = sum(sum(neighbours.values()) for neighbours in area.relation) / 2.0
+        offset = area.relation_weight * (1.0 - (area.relation_total - between) / area.relation_total)
+    if objective is not None:
+        objective += offset
+    if bound != -math.inf:
+        bound += offset
+    valid_bound = None if bound == -math.inf else min(bound, objective) if objective is not None else bound
+    if objective is None:
+        return ColumnGenerationResult(None, Status.NO_SOLUTION, None, valid_bound, len(pool), rounds, converged_all, seconds)
+    relative = None if valid_bound is None else (objective - valid_bound) / max(abs(objective), 1e-9)
+    status = Status.OPTIMAL if relative is not None and relative <= tolerance + 1e-9 else Status.FEASIBLE
+    return ColumnGenerationResult(unit_group, status, objective, valid_bound, len(pool), rounds, converged_all,
+                                  seconds)
+
+
+#: Relative gap proven when none is asked for (HiGHS's default mip_rel_gap).
+DEFAULT_TOLERANCE = 1e-4
+
+
+def _target(incumbent: float, tolerance: float) -> float:
+    """The value below which a grouping must be found or ruled out to prove a gap of ``tolerance``.
+
+    At the default tolerance (1e-4, the solver's own) the incumbent itself, so that a proof is a full one.
+    """
+    if tolerance <= DEFAULT_TOLERANCE or incumbent <= 0:
+        return incumbent
+    return incumbent * (1 - tolerance)
+
+
+def _best_partition(columns, costs, n, count, solver, time_limit, incumbent):
+    """Set-partitioning MIP over the pool (warm-started from the incumbent): ``(objective, unit_group)``."""
+    return _partition(columns, costs, n, count, solver, time_limit, incumbent)[:2]
+
+
+def _partition(columns, costs, n, count, solver, time_limit, incumbent, gap=None):
+    """Set partitioning over the pool (warm-started from the incumbent): ``(objective, unit_group, outcome)``."""
+    if not columns:
+        return None, None, None
+    start = None
+    if incumbent is not None:
+        chosen = {frozenset(np.flatnonzero(incumbent[1] == g).tolist()) for g in np.unique(incumbent[1])}
+        start = [k for k, column in enumerate(columns) if column in chosen]
+        if len(start) != len(chosen):
+            start = None
+    result, picked = solve_set_partition(columns, costs, n, count=count, time_limit=time_limit, gap=gap, start=start,
+                                         solver=solver)
+    if picked is None:
+        return None, None, None
+    unit_group = np.full(n, -1, dtype=np.int64)
+    for number, k in enumerate(picked):
+        unit_group[list(columns[k])] = number
+    if (unit_group < 0).any():
+        return None, None, None
+    return float(sum(costs[k] for k in picked)), unit_group, result

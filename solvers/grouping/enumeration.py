@@ -1,0 +1,90 @@
+"""The proof step of column generation: every feasible group whose reduced cost is within a slack.
+
+With the duals of the optimal master LP and a grouping of cost UB, every group of a better grouping has
+reduced cost at most UB minus the LP value; enumerating those groups (and solving set partitioning over
+them) finds the optimum or proves the incumbent within the gap asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import time
+
+import numpy as np
+
+from solvers.grouping.pricing import Pricer
+
+__all__ = ["enumerate_columns"]
+
+log = logging.getLogger(__name__)
+
+
+def enumerate_columns(pricer: Pricer, duals: np.ndarray, mu: float, slack: float, deadline: float,
+               limit: int = 60_000) -> dict[frozenset[int], float] | None:
+    """Every feasible group whose reduced cost is at most ``slack``, or None if time or ``limit`` runs out.
+
+    With duals of the optimal master LP (value :math:`z_{LP}`) and a grouping of cost :math:`UB`, every
+    group of a better grouping has reduced cost at most :math:`UB - z_{LP}`; so a set-partitioning MIP
+    over the groups found here (and the pool) finds the optimum. For each centre, connected sets holding
+    its unit are enumerated by including or excluding one frontier unit at a time, pruned when the
+    band's upper bound is passed or when even the most favourable additions (a fractional knapsack
+    over the units of negative value) cannot bring the reduced cost down to ``slack``.
+    """
+    area = pricer.area
+    found: dict[frozenset[int], float] = {}
+    sizes = pricer.unit_sizes
+    nodes = 0
+    for centre in pricer.centres:
+        root = pricer.unit_of[centre]
+        allowed = pricer.allowed(centre)
+        value = pricer.assign_cost[:, centre] - duals
+        upper, lower = pricer.upper, pricer.lower
+        negative = sorted((u for u in range(pricer.n) if allowed[u] and value[u] < 0 and u != root),
+                          key=lambda u: value[u] / max(sizes[u], 1.0))
+        relation = pricer.relation_factor
+        stack = [(frozenset([root]), float(sizes[root]), float(value[root]),
+                  frozenset(v for v in area.unit_neighbours[root] if allowed[v]), frozenset())]
+        while stack:
+            nodes += 1
+            if nodes % 2000 == 0 and time.perf_counter() > deadline:
+                return None
+            members, population, total, frontier, excluded = stack.pop()
+            # optimistic completion: fractional knapsack over negative units still available
+            room = upper - population
+            optimistic = total
+            for u in negative:
+                if room <= 0:
+                    break
+                if u in members or u in excluded:
+                    continue
+                take = min(1.0, room / max(sizes[u], 1.0))
+                optimistic += take * value[u]
+                room -= sizes[u]
+            bonus = relation * sum(w for u in members for w in pricer.relation[u].values()) if relation else 0.0
+            if optimistic - bonus - mu > slack + 1e-12:
+                continue
+            if not frontier:
+                if lower <= population <= upper:
+                    cost = pricer.cost(members)
+                    if cost is not None:
+                        reduced = cost - float(duals[list(members)].sum()) - mu
+                        if reduced <= slack + 1e-12:
+                            found[members] = cost
+                            if len(found) > limit:
+                                return None
+                continue
+            unit = min(frontier)
+            rest = frontier - {unit}
+            stack.append((members, population, total, rest, excluded | {unit}))
+            grown = population + sizes[unit]
+            if grown <= upper and not (pricer.cannot_units[unit] & members):
+                if area.max_diameter_km is None or all(
+                        pricer.distance[np.ix_(list(area.units[unit]), list(area.units[v]))].max()
+                        <= area.max_diameter_km for v in members):
+                    extra = frozenset(v for v in area.unit_neighbours[unit]
+                                      if allowed[v] and v not in members and v not in excluded)
+                    stack.append((members | {unit}, grown, total + float(value[unit]), rest | extra - {unit},
+                                  excluded))
+    log.debug("enumeration: %d nodes, %d columns", nodes, len(found))
+    return found
