@@ -7,18 +7,19 @@ Data goes to stdout; logs and progress to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
 from clusterkit import __version__
-from clusterkit.errors import ClusterkitError, InputError
+from clusterkit.errors import ClusterkitError, InfeasibleError, InputError
 from clusterkit.results import Status
 
 log = logging.getLogger("clusterkit")
@@ -264,9 +265,9 @@ def group(band: str, soft: bool, penalty: float, band_for: tuple[str, ...], cont
     """
     from dataclasses import replace
 
-    from clusterkit.errors import InfeasibleError
     from clusterkit.problem.band import Band
     from clusterkit.problem.grouping import GroupingProblem
+    from clusterkit.runs import run_grouping
     from geodata import prepare_out_dir, read_grouping, read_practice_list
 
     _check_search_options(restarts, workers, time_limit, gap)
@@ -285,22 +286,11 @@ def group(band: str, soft: bool, penalty: float, band_for: tuple[str, ...], cont
     problem = replace(problem, current=labels or None, centres=hubs)
     existed = out_dir.exists()
     folder = prepare_out_dir(out_dir, overwrite)  # a bad --out fails before the long computation
-    relaxed_because = None
     try:
-        try:
-            grouping = _run_grouping(graph, problem, method=method, seed=seed, time_limit=time_limit,
-                                     solver=solver, gap=gap, restarts=restarts, effort=effort, workers=workers)
-        except InfeasibleError as error:
-            if not best_effort or problem.soft:
-                raise
-            relaxed_because = str(error)
-            click.echo(f"clusterkit: {error}; --best-effort: grouping with a soft band instead", err=True)
-            problem = replace(problem, soft=True)
-            grouping = _run_grouping(graph, problem, method=method, seed=seed, time_limit=time_limit,
-                                     solver=solver, gap=gap, restarts=restarts, effort=effort, workers=workers)
-        if grouping.status == Status.INFEASIBLE:
-            raise InfeasibleError("the solver proved that no grouping meets the rules"
-                                  + (f" ({grouping.notes[-1]})" if grouping.notes else ""))
+        with _progress_bar("areas", "area") as progress:
+            run = run_grouping(graph, problem, method=method, seed=seed, time_limit=time_limit, solver=solver,
+                               gap=gap, restarts=restarts, effort=effort, workers=workers, best_effort=best_effort,
+                               current=labels, sources=sources, progress=progress)
     except BaseException as error:
         if isinstance(error, InfeasibleError):
             for reason in error.reasons[1:10]:
@@ -308,8 +298,7 @@ def group(band: str, soft: bool, penalty: float, band_for: tuple[str, ...], cont
         if not existed and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()  # nothing was written: leave nothing behind
         raise
-    _finish_grouping(folder, graph, grouping, problem, labels, command="group", sources=sources,
-                     relaxed_because=relaxed_because)
+    _finish_grouping(folder, run)
 
 
 def _check_search_options(restarts: int | None, workers: int | None, time_limit: float, gap: float | None) -> None:
@@ -349,14 +338,13 @@ def _check_band_areas(problem: Any, graph: Any) -> None:
                              f"{shown or 'none'}", source="--band-for", value=area)
 
 
-def _run_grouping(graph: Any, problem: Any, **settings: Any) -> Any:
-    """Run the grouping with a progress bar on stderr when it takes over a second (hidden by -q)."""
+@contextlib.contextmanager
+def _progress_bar(description: str, unit: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr for work over a second (hidden by -q), fed ``(done, total)`` by a run."""
     from tqdm import tqdm
 
-    from solvers.grouping.exact import group_practices
-
     verbosity = (click.get_current_context().find_root().obj or {}).get("verbosity", 0)
-    with tqdm(total=None, desc="areas", unit="area", delay=1.0, leave=False, file=sys.stderr,
+    with tqdm(total=None, desc=description, unit=unit, delay=1.0, leave=False, file=sys.stderr,
               disable=True if verbosity < 0 else None) as bar:
 
         def progress(done: int, total: int) -> None:
@@ -364,40 +352,23 @@ def _run_grouping(graph: Any, problem: Any, **settings: Any) -> Any:
                 bar.total = total
             bar.update(done - bar.n)
 
-        return group_practices(graph, problem, progress=progress, **settings)
+        yield progress
 
 
-def _finish_grouping(folder: Path, graph: Any, grouping: Any, problem: Any, current: dict[str, str], *,
-                     command: str, sources: list[Any], relaxed_because: str | None = None,
-                     extra: dict[str, Any] | None = None, inputs_written: tuple[str, ...] = ()) -> None:
-    """Measure, write the four grouping outputs, print the result; exit 1 when some rule is unmet."""
-    from clusterkit.problem.pieces import adjacency_for
-    from clusterkit.metrics.grouping import evaluate_grouping
-    from geodata.write.grouping import file_digest, grouping_summary, write_grouping_outputs
+def _finish_grouping(folder: Path, run: Any, inputs_written: tuple[str, ...] = ()) -> None:
+    """Write a grouping run's outputs, print it; exit with the run's status (1 when some rule is unmet)."""
+    from geodata.write.outputs import write_outputs
 
-    graph = adjacency_for(graph, problem)  # the adjacency the grouping was made on
-    metrics = evaluate_grouping(graph, grouping.labels, problem, current=current or None, flagged=grouping.flagged)
-    outside = [row.group for row in metrics.rows if not row.in_band and not row.flagged]
-    if grouping.status == Status.NO_SOLUTION:
-        unmet = ("no grouping meeting every hard rule was found (not proven impossible); the closest one was "
-                 "written; try --soft, more --restarts or --method exact")
-    elif relaxed_because:
-        unmet = ("the hard rules cannot be met (reason above, and in summary.json), so a soft band was used "
-                 "(--best-effort)")
-    elif outside:
-        unmet = (f"{len(outside)} of {metrics.groups} groups lie outside the band (soft mode): "
-                 f"{_codes(tuple(outside))}")
-    else:
-        unmet = None
-    summary = grouping_summary(grouping, metrics, command=command, inputs=file_digest(sources),
-                               extra={**(extra or {}), "best_effort": relaxed_because,
-                                      "exit_code": 1 if unmet else 0, "unmet": unmet})
-    written = write_grouping_outputs(folder, graph, grouping, metrics, summary)
-    click.echo(_grouping_text(grouping, metrics, problem))
+    if run.summary.get("best_effort"):
+        click.echo(f"clusterkit: {run.summary['best_effort']}; --best-effort: grouped with a soft band instead",
+                   err=True)
+    written = write_outputs(run, folder)
+    click.echo(_grouping_text(run.result, run.metrics, run.extra["problem"]))
     click.echo(f"wrote {', '.join([*inputs_written, *(path.name for path in written)])} to {folder}")
-    if unmet:
-        click.echo(f"clusterkit: {unmet}", err=True)
-        click.get_current_context().exit(1)
+    if run.unmet:
+        click.echo(f"clusterkit: {run.unmet}", err=True)
+    if run.exit_status:
+        click.get_current_context().exit(run.exit_status)
 
 
 def _grouping_text(grouping: Any, metrics: Any, problem: Any) -> str:
@@ -500,6 +471,7 @@ def demo(out_dir: Path, overwrite: bool, seed: int) -> None:
     """
     from clusterkit.model.describe import describe
     from clusterkit.problem.grouping import GroupingProblem
+    from clusterkit.runs import run_grouping
     from clusterkit.synthetic import synthetic_county, synthetic_relations
     from geodata import prepare_out_dir, write_practices_csv, write_relations_csv
 
@@ -514,10 +486,10 @@ def demo(out_dir: Path, overwrite: bool, seed: int) -> None:
     click.echo(_summary_text(described).removesuffix("\nok"))
     problem = GroupingProblem()
     click.echo(f"\ngrouping: heuristic, band {problem.band}, contiguous, {problem.objective} objective")
-    current = {p.code: p.group for p in graph.practices if p.group}
-    grouping = _run_grouping(graph, problem, method="heuristic", seed=seed)
-    _finish_grouping(folder, graph, grouping, problem, current, command="demo", sources=list(inputs),
-                     extra={"county": described.to_dict()}, inputs_written=tuple(path.name for path in inputs))
+    with _progress_bar("areas", "area") as progress:
+        run = run_grouping(graph, problem, seed=seed, sources=list(inputs), command="demo", progress=progress,
+                           extra={"county": described.to_dict()})
+    _finish_grouping(folder, run, inputs_written=tuple(path.name for path in inputs))
 
 
 @main.command(context_settings=CONTEXT)
@@ -575,13 +547,11 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
       clusterkit budgets ../shared/data/nhs/gp_practices_england.csv --groups current \\
           --specialties examples/england_specialties.csv --max-per-practice 2 --out out/england
     """
-    from clusterkit.budgets.results import budget_summary, exposure_table
     from clusterkit.budgets.problem import BudgetProblem, parse_schedule
-    from clusterkit.errors import InfeasibleError
+    from clusterkit.runs import run_budgets
     from geodata import prepare_out_dir
     from geodata.read.budgets import read_consortia, read_networks, read_preferences, read_specialties
-    from geodata.write.budgets import inputs_digest, write_budget_outputs
-    from solvers.budgets import assign_budgets
+    from geodata.write.outputs import write_outputs
 
     shares = parse_schedule(schedule)
     encoding = options["encoding"]
@@ -597,17 +567,11 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
         schedule=shares, variance=variance, loss_threshold=loss_threshold,
     )
     folder = prepare_out_dir(out_dir, overwrite)
-    networks = len(set(labels.values()))
-    with click.progressbar(length=networks, label="networks", file=sys.stderr,
-                           hidden=networks < 50 or not sys.stderr.isatty()) as bar:
-        assignment = assign_budgets(graph, labels, problem, solver=solver, time_limit=time_limit, gap=gap,
-                                    workers=workers, progress=bar.update)
-    exposures = exposure_table(graph, assignment.holdings, shares, variance, loss_threshold)
-    summary = {"clusterkit_version": __version__, "command": "budgets", "inputs_sha256": inputs_digest(sources),
-               **budget_summary(assignment, exposures, schedule=shares, variance=variance,
-                                loss_threshold=loss_threshold)}
-    write_budget_outputs(folder, graph, assignment, exposures, summary, schedule=shares, variance=variance,
-                         loss_threshold=loss_threshold)
+    with _progress_bar("networks", "network") as progress:
+        run = run_budgets(graph, labels, problem, solver=solver, time_limit=time_limit, gap=gap, workers=workers,
+                          sources=sources, progress=progress)
+    written = write_outputs(run, folder)
+    assignment, summary = run.result, run.summary
     counts = ", ".join(f"{count} {status.lower()}" for status, count in assignment.status_counts.items() if count)
     largest = f"{assignment.objective:.3f}" if assignment.objective is not None else "none"
     click.echo(f"networks:      {len(assignment.networks):,} ({counts})")
@@ -616,24 +580,19 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
                f"{loss_threshold:g} of turnover)")
     if assignment.ungrouped:
         click.echo(f"not in a network: {len(assignment.ungrouped)} ({_codes(assignment.ungrouped)})")
-    for note in summary["notes"][:10]:
+    for note in run.notes[:10]:
         click.echo(f"clusterkit: note: {note}", err=True)
-    click.echo(f"wrote assignments.csv, exposure.csv, holders.geojson, summary.json to {folder}")
-    if assignment.unsolved and not assignment.infeasible:
-        for result in assignment.unsolved[:10]:
-            click.echo(f"clusterkit: {result.reasons[0]}", err=True)
-        click.echo(f"clusterkit: error: {len(assignment.unsolved)} network(s) unsolved within the time limit", err=True)
-        click.get_current_context().exit(1)
-    if len(assignment.infeasible) == 1 and len(assignment.networks) == 1:
-        raise InfeasibleError(assignment.infeasible[0].reasons[0])
-    if assignment.infeasible:
-        failed = assignment.infeasible + assignment.unsolved
-        for result in failed[:10]:
-            click.echo(f"clusterkit: {result.reasons[0]}", err=True)
-        shown = "the first 10 reasons" if len(failed) > 10 else "reasons"
-        raise InfeasibleError(f"{len(assignment.infeasible)} of {len(assignment.networks)} networks cannot be served; "
-                              f"{shown} above, all in summary.json",
-                              [reason for result in assignment.infeasible for reason in result.reasons])
+    click.echo(f"wrote {', '.join(path.name for path in written)} to {folder}")
+    if run.exit_status == InfeasibleError.exit_code and len(assignment.networks) == 1:
+        raise InfeasibleError(run.reasons[0])
+    for reason in run.reasons[:10]:
+        click.echo(f"clusterkit: {reason}", err=True)
+    if run.exit_status == InfeasibleError.exit_code:
+        shown = "the first 10 reasons" if len(run.reasons) > 10 else "reasons"
+        raise InfeasibleError(f"{run.unmet}; {shown} above, all in summary.json", list(run.reasons))
+    if run.exit_status:
+        click.echo(f"clusterkit: error: {run.unmet}", err=True)
+        click.get_current_context().exit(run.exit_status)
 
 
 def run() -> None:

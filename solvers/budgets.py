@@ -14,11 +14,10 @@ solved lexicographically in up to three stages, each through :func:`solvers.base
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import pulp
@@ -28,6 +27,7 @@ from clusterkit.budgets.candidates import NetworkInstance, Option, build_instanc
 from clusterkit.budgets.problem import BudgetProblem
 from clusterkit.errors import InputError, SolverError
 from clusterkit.model.graph import PracticeGraph
+from clusterkit.parallel import run_tasks
 from clusterkit.results import Outcome, Status
 from solvers.door import SOLVERS, available_solvers, new_variable, solve
 
@@ -299,6 +299,21 @@ def solve_network(
                          stages=tuple(stages), **common)
 
 
+@dataclass(frozen=True)
+class NetworkTask:
+    """One network's budgets: a picklable task of :func:`clusterkit.parallel.run_tasks`."""
+
+    instance: NetworkInstance
+    solver: str
+    time_limit: float | None
+    gap: float | None
+
+
+def solve_network_task(task: NetworkTask) -> NetworkResult:
+    """Solve one :class:`NetworkTask`."""
+    return solve_network(task.instance, solver=task.solver, time_limit=task.time_limit, gap=task.gap)
+
+
 def assign_budgets(
     graph: PracticeGraph,
     labels: Mapping[str, str],
@@ -308,7 +323,8 @@ def assign_budgets(
     time_limit: float | None = None,
     gap: float | None = 0.0,
     workers: int = 1,
-    progress: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BudgetAssignment:
     """Give every specialty of every network one holder, bounding each holder's risk.
 
@@ -355,21 +371,15 @@ def assign_budgets(
         raise InputError("must be positive", source="--time-limit", value=time_limit)
     started = time.perf_counter()
     instances, ungrouped = build_instances(graph, labels, problem)
-    task = functools.partial(solve_network, solver=solver.lower(), time_limit=time_limit, gap=gap)
-    results: list[NetworkResult] = []
+    tasks = [NetworkTask(instance, solver.lower(), time_limit, gap) for instance in instances]
     to_solve = sum(1 for instance in instances if not instance.reasons)
-    if workers > 1 and to_solve > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            chunk = max(1, len(instances) // (workers * 16))
-            for result in pool.map(task, instances, chunksize=chunk):
-                results.append(result)
-                if progress:
-                    progress(1)
-    else:
-        for instance in instances:
-            results.append(task(instance))
-            if progress:
-                progress(1)
+    found: dict[int, NetworkResult] = {}
+    for position, result in run_tasks(solve_network_task, tasks, executor=executor,
+                                      workers=workers if to_solve > 1 else 1):
+        found[position] = result
+        if progress:
+            progress(len(found), len(tasks))
+    results = [found[k] for k in range(len(tasks))]
     seconds = time.perf_counter() - started
     params = {**problem.to_dict(), "solver": solver.lower(), "time_limit": time_limit, "gap": gap, "workers": workers}
     log.info("assigned budgets in %d network(s) in %.1fs", len(results), seconds)

@@ -14,8 +14,7 @@ networks : a ``practice_code,group`` file, or ``current`` (also ``pcn``) for the
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +22,6 @@ from clusterkit.budgets.results import BudgetAssignment, Exposure, worst_loss_sh
 from clusterkit.model.graph import PracticeGraph
 from geodata.write.files import write_csv, write_json
 from geodata.write.geojson import practice_features, write_feature_collection
-
-
-def inputs_digest(paths: Iterable[str | Path | None]) -> str:
-    """SHA-256 over the bytes of the given files (``None`` and non-files skipped), in order."""
-    digest = hashlib.sha256()
-    for path in paths:
-        if path is None or not Path(path).is_file():
-            continue
-        digest.update(Path(path).name.encode())
-        digest.update(Path(path).read_bytes())
-    return digest.hexdigest()
 
 
 ASSIGNMENT_HEADER = ("network", "specialty", "budget", "holder", "members", "ratio", "kind", "turnover",

@@ -1,0 +1,244 @@
+"""The run layer: one call per job, shared by the command line and a notebook.
+
+Each ``run_*`` function takes what a planner asks for (a graph and a problem, read and validated already),
+does the whole job (solve, retry with a soft band under ``best_effort``, measure, decide which rules are
+unmet and what the exit status is) and returns a :class:`Run`. Its ``summary`` is the one ``summary.json``
+schema of every command (:func:`summary_of`); :func:`geodata.write.outputs.write_outputs` writes a run's
+files; ``cli.py`` only parses options, calls a ``run_*``, prints the run and exits with its status.
+
+Examples
+--------
+>>> from clusterkit.synthetic import synthetic_county
+>>> run = run_grouping(synthetic_county(seed=1).with_adjacency(), workers=1)
+>>> run.exit_status, run.summary["command"], str(run.result.status)
+(0, 'group', 'FEASIBLE')
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from clusterkit.budgets.problem import BudgetProblem
+from clusterkit.budgets.results import BudgetAssignment, Exposure, budget_summary, exposure_table
+from clusterkit.errors import InfeasibleError
+from clusterkit.metrics.grouping import GroupingMetrics, evaluate_grouping
+from clusterkit.model.graph import PracticeGraph
+from clusterkit.problem.grouping import GroupingProblem
+from clusterkit.problem.pieces import adjacency_for
+from clusterkit.results import Grouping, Status
+
+__all__ = ["EXIT_OK", "EXIT_UNMET", "EXIT_INFEASIBLE", "Run", "summary_of", "run_grouping", "run_budgets"]
+
+#: Exit statuses of a run (the CLI's exit codes): every rule holds; written but a rule is unmet; infeasible.
+EXIT_OK, EXIT_UNMET, EXIT_INFEASIBLE = 0, 1, 3
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one job produced.
+
+    Attributes
+    ----------
+    command : str
+        ``group``, ``demo``, ``budgets``, ...
+    graph : PracticeGraph
+        The practices as the job used them (with the adjacency it grouped on).
+    result : Grouping or BudgetAssignment
+    summary : dict
+        The ``summary.json`` document (:func:`summary_of`).
+    exit_status : int
+        :data:`EXIT_OK`, :data:`EXIT_UNMET` (outputs written, a rule unmet) or :data:`EXIT_INFEASIBLE`.
+    unmet : str or None
+        Which rule is unmet, in the planner's words.
+    reasons : tuple of str
+        Why some part cannot be solved (budgets: per network), in the planner's words.
+    metrics : GroupingMetrics, optional
+        For a grouping.
+    exposures : tuple of Exposure
+        For budgets.
+    notes : tuple of str
+        What the method wants the user to know.
+    """
+
+    command: str
+    graph: PracticeGraph
+    result: Any
+    summary: dict[str, Any]
+    exit_status: int = EXIT_OK
+    unmet: str | None = None
+    reasons: tuple[str, ...] = ()
+    metrics: GroupingMetrics | None = None
+    exposures: tuple[Exposure, ...] = ()
+    notes: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def summary_of(command: str, *, status: Status, objective: float | None, objective_name: str, bound: float | None,
+               gap: float | None, seconds: float, solver: str, method: str, seed: int | None,
+               parameters: Mapping[str, Any], inputs: Mapping[str, str], inputs_sha256: str, exit_code: int,
+               unmet: str | None, notes: Sequence[str], **specific: Any) -> dict[str, Any]:
+    """The one ``summary.json`` schema: the same keys for every command, then the command's own.
+
+    Common keys: ``clusterkit_version``, ``command``, ``created``, ``inputs`` (path -> SHA-256),
+    ``inputs_sha256`` (one digest of them all), ``parameters``, ``seed``, ``method``, ``solver``, ``status``,
+    ``proven_optimal``, ``objective`` (a number), ``objective_name``, ``bound``, ``gap``, ``seconds``,
+    ``exit_code``, ``unmet``, ``notes``.
+    """
+    from clusterkit import __version__
+
+    summary: dict[str, Any] = {
+        "clusterkit_version": __version__,
+        "command": command,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "inputs": dict(inputs),
+        "inputs_sha256": inputs_sha256,
+        "parameters": dict(parameters),
+        "seed": seed,
+        "method": method,
+        "solver": solver,
+        "status": str(status),
+        "proven_optimal": status == Status.OPTIMAL,
+        "objective": objective,
+        "objective_name": objective_name,
+        "bound": bound,
+        "gap": gap,
+        "seconds": round(seconds, 3),
+        "exit_code": exit_code,
+        "unmet": unmet,
+        "notes": list(notes),
+    }
+    summary.update(specific)
+    return summary
+
+
+#: What the objective of a grouping measures, by objective.
+OBJECTIVE_NAMES = {"distance": "patient-weighted km to each group's centre practice",
+                   "alignment": "share of alignment and shared staff lost between groups",
+                   "blend": "blend of alignment lost and scaled distance"}
+
+
+def run_grouping(graph: PracticeGraph, problem: GroupingProblem | None = None, *, method: str = "heuristic",
+                 seed: int = 0, time_limit: float = 60.0, solver: str = "highs", gap: float | None = None,
+                 restarts: int | None = None, effort: str = "standard", workers: int | None = None,
+                 executor: Executor | None = None, best_effort: bool = False,
+                 current: Mapping[str, str] | None = None, sources: Sequence[str | Path | None] = (),
+                 command: str = "group", progress: Progress | None = None,
+                 extra: Mapping[str, Any] | None = None) -> Run:
+    """Group practices, measure the grouping and decide its exit status.
+
+    Parameters
+    ----------
+    graph, problem
+        The practices and the rules (default: hard 30,000-50,000, contiguous, distance).
+    method, seed, time_limit, solver, gap, restarts, effort, workers, executor
+        As :func:`solvers.grouping.group_practices`.
+    best_effort : bool
+        When the hard rules provably cannot be met, group with a soft band instead (exit status 1).
+    current : mapping, optional
+        Today's grouping (practice -> group) for the moved counts (default: the practices' current group).
+    sources : sequence of paths
+        The input files, hashed into the summary.
+    command : str
+        The command named in the summary.
+    progress : callable, optional
+        ``progress(done, total)`` as pieces finish.
+
+    Raises
+    ------
+    InfeasibleError
+        When the rules provably cannot be met (and ``best_effort`` is off), with every reason.
+    """
+    from geodata.read.digest import file_digest, inputs_digest
+    from solvers.grouping import group_practices
+
+    problem = problem or GroupingProblem()
+    settings = dict(method=method, seed=seed, time_limit=time_limit, solver=solver, gap=gap, restarts=restarts,
+                    effort=effort, workers=workers, executor=executor, progress=progress)
+    relaxed_because = None
+    try:
+        grouping = group_practices(graph, problem, **settings)
+    except InfeasibleError as error:
+        if not best_effort or problem.soft:
+            raise
+        relaxed_because = str(error)
+        problem = replace(problem, soft=True)
+        grouping = group_practices(graph, problem, **settings)
+    if grouping.status == Status.INFEASIBLE:
+        raise InfeasibleError("the solver proved that no grouping meets the rules"
+                              + (f" ({grouping.notes[-1]})" if grouping.notes else ""))
+    graph = adjacency_for(graph, problem)  # the adjacency the grouping was made on
+    if current is None:
+        current = {p.code: p.group for p in graph.practices if p.group}
+    metrics = evaluate_grouping(graph, grouping.labels, problem, current=current or None, flagged=grouping.flagged)
+    unmet = _unmet_rule(grouping, metrics, relaxed_because)
+    exit_status = EXIT_UNMET if unmet else EXIT_OK
+    summary = summary_of(
+        command, status=grouping.status, objective=grouping.objective, objective_name=OBJECTIVE_NAMES[problem.objective],
+        bound=grouping.bound, gap=grouping.gap, seconds=grouping.seconds, solver=grouping.solver,
+        method=grouping.method, seed=grouping.seed, parameters=grouping.params, inputs=file_digest(sources),
+        inputs_sha256=inputs_digest(sources), exit_code=exit_status, unmet=unmet, notes=grouping.notes,
+        metrics=metrics.to_dict(), unwilling=list(grouping.unwilling), flagged=list(grouping.flagged),
+        best_effort=relaxed_because, **dict(extra or {}))
+    return Run(command, graph, grouping, summary, exit_status, unmet, metrics=metrics, notes=grouping.notes,
+               extra={"problem": problem})
+
+
+def _unmet_rule(grouping: Grouping, metrics: GroupingMetrics, relaxed_because: str | None) -> str | None:
+    """Which rule a written grouping leaves unmet, in the planner's words (None: every rule holds)."""
+    if grouping.status == Status.NO_SOLUTION:
+        return ("no grouping meeting every hard rule was found (not proven impossible); the closest one was "
+                "written; try --soft, more --restarts or --method exact")
+    if relaxed_because:
+        return ("the hard rules cannot be met (reason above, and in summary.json), so a soft band was used "
+                "(--best-effort)")
+    outside = [row.group for row in metrics.rows if not row.in_band and not row.flagged]
+    if outside:
+        shown = ", ".join(outside[:10]) + (f", ... ({len(outside)} in all)" if len(outside) > 10 else "")
+        return f"{len(outside)} of {metrics.groups} groups lie outside the band (soft mode): {shown}"
+    return None
+
+
+def run_budgets(graph: PracticeGraph, networks: Mapping[str, str], problem: BudgetProblem, *, solver: str = "highs",
+                time_limit: float = 60.0, gap: float | None = 0.0, workers: int = 1,
+                executor: Executor | None = None, sources: Sequence[str | Path | None] = (),
+                progress: Progress | None = None) -> Run:
+    """Assign every network's specialty budgets, work out the holders' exposure and the exit status.
+
+    Networks that cannot be served do not stop the others: their reasons are in ``reasons`` and the exit
+    status is :data:`EXIT_INFEASIBLE` (proven) or :data:`EXIT_UNMET` (no assignment found in the time limit).
+    """
+    from geodata.read.digest import file_digest, inputs_digest
+    from solvers.budgets import assign_budgets
+
+    assignment: BudgetAssignment = assign_budgets(graph, networks, problem, solver=solver, time_limit=time_limit,
+                                                  gap=gap, workers=workers, executor=executor, progress=progress)
+    exposures = exposure_table(graph, assignment.holdings, problem.schedule, problem.variance, problem.loss_threshold)
+    details = budget_summary(assignment, exposures, schedule=problem.schedule, variance=problem.variance,
+                             loss_threshold=problem.loss_threshold)
+    failed = assignment.infeasible + assignment.unsolved
+    reasons = tuple(reason for result in failed for reason in result.reasons[:1])
+    unmet = None
+    exit_status = EXIT_OK
+    if assignment.infeasible:
+        exit_status = EXIT_INFEASIBLE
+        unmet = f"{len(assignment.infeasible)} of {len(assignment.networks)} networks cannot be served"
+    elif assignment.unsolved:
+        exit_status = EXIT_UNMET
+        unmet = f"{len(assignment.unsolved)} network(s) unsolved within the time limit"
+    common = {key: details.pop(key) for key in ("status", "bound", "gap", "seconds", "solver", "notes")}
+    objective = details.pop("objective")
+    summary = summary_of("budgets", status=common["status"], objective=objective["value"],
+                         objective_name=objective["name"], bound=common["bound"], gap=common["gap"],
+                         seconds=common["seconds"], solver=common["solver"], method="exact", seed=None,
+                         parameters=details.pop("params"), inputs=file_digest(sources),
+                         inputs_sha256=inputs_digest(sources), exit_code=exit_status, unmet=unmet,
+                         notes=common["notes"], **details)
+    return Run("budgets", graph, assignment, summary, exit_status, unmet, reasons, exposures=tuple(exposures),
+               notes=tuple(common["notes"]))
