@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from clusterkit.problem.grouping import GroupingProblem
     from clusterkit.problem.piece import PieceProblem
 
-__all__ = ["Band", "group_band", "band_hull", "band_of_group", "main_sub_icb"]
+__all__ = ["Band", "group_band", "band_hull", "band_of_group", "loosest_band", "main_sub_icb"]
 
 
 @dataclass(frozen=True, order=True)
@@ -144,3 +144,13 @@ def band_of_group(problem: GroupingProblem, practices: Sequence[Practice]) -> Ba
     main = main_sub_icb(practices)
     icb = next((p.icb for p in practices if (p.sub_icb or None) == main), None)
     return problem.band_of(main, icb)
+
+
+def loosest_band(problem: GroupingProblem, practices: Sequence[Practice]) -> Band:
+    """The loosest band any group of ``practices`` can have (least lower bound, largest upper bound).
+
+    The infeasibility diagnosis proves with it: a population that cannot be split even in this band cannot
+    be split in the bands the rule gives each group. With one band throughout it is that band.
+    """
+    bands = {problem.band_of(p.sub_icb, p.icb) for p in practices} or {problem.band}
+    return Band(min(band.lower for band in bands), max(band.upper for band in bands))

@@ -14,7 +14,7 @@ from clusterkit.errors import InfeasibleError, InputError
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.problem.pieces import split_pieces
 from clusterkit.problem.pieces import too_large
-from clusterkit.problem.band import Band
+from clusterkit.problem.band import Band, loosest_band
 from clusterkit.problem.grouping import GroupingProblem
 
 __all__ = ["infeasibility_reasons", "check_feasible"]
@@ -49,8 +49,9 @@ def infeasibility_reasons(graph: PracticeGraph, problem: GroupingProblem) -> lis
     for chain in sorted((sorted(c) for c in nx.connected_components(must) if len(c) > 1), key=lambda c: c[0]):
         members = [code for code in chain if code in willing]
         total = sum(graph.practice(code).list_size for code in members)
-        first = graph.practice(chain[0])
-        band = problem.band_of(first.sub_icb, first.icb)
+        around = {piece_of.get(code) for code in members}
+        reach = [code for name, codes in pieces if name in around for code in codes] or members or chain
+        band = loosest_band(problem, [graph.practice(code) for code in reach])
         names = "-".join(chain[:6]) + ("-..." if len(chain) > 6 else "")
         if total > band.upper:
             reasons.append(f"must-link chain {names} has {total:,} patients, above the upper bound {band.upper:,}")
@@ -79,9 +80,7 @@ def infeasibility_reasons(graph: PracticeGraph, problem: GroupingProblem) -> lis
     for name, codes in pieces:
         practices = [graph.practice(code) for code in codes]
         total = sum(p.list_size for p in practices)
-        main = max(sorted({p.sub_icb for p in practices}, key=str),
-                   key=lambda area: sum(p.list_size for p in practices if p.sub_icb == area))
-        band = problem.band_of(main, practices[0].icb)
+        band = loosest_band(problem, practices)
         where = _area_name(problem, name)
         around = f" ({len(codes)} practices around {codes[0]})" if problem.within == "none" or "-" in name else ""
         fewest, most = _splittable(total, band)

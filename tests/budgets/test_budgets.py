@@ -23,7 +23,7 @@ from clusterkit.model.practice import Practice
 from solvers.door import available_solvers
 from solvers.budgets import assign_budgets, build_budget_model, infeasible_core
 
-REPOSITORY = Path(__file__).resolve().parents[1]
+REPOSITORY = Path(__file__).resolve().parents[2]
 EXAMPLES = REPOSITORY / "examples"
 NHS_DATA = Path(os.environ.get("CLUSTERKIT_NHS_DATA", REPOSITORY.parent / "shared" / "data" / "nhs"))
 NHS_PRACTICES = NHS_DATA / "gp_practices_england.csv"
