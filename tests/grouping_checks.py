@@ -106,9 +106,10 @@ def assert_valid_grouping(graph: PracticeGraph, grouping: Grouping, problem: Gro
     for a, b in graph.layer("must_link").edges():
         if a not in unwilling and b not in unwilling:
             assert grouping.labels[a] == grouping.labels[b], f"must-link {a}-{b} split"
-    if problem.within != "none":
+    boundary = problem.boundary(graph)
+    if boundary is not None:
         for label, codes in groups.items():
-            assert len({getattr(graph.practice(c), problem.within) for c in codes}) == 1, f"{label} crosses"
+            assert len({boundary.part_of(c) for c in codes}) == 1, f"{label} crosses"
     for label, codes in groups.items():
         assert grouping.centres[label] in codes, f"centre of {label} is not a member"
     if grouping.method == "heuristic":

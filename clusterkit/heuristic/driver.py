@@ -143,7 +143,7 @@ def group_heuristic(
     tasks = []
     for k, piece in enumerate(pieces):
         initial = None
-        if problem.within == "none" and not problem.centres:
+        if not problem.bounded and not problem.centres:
             initial = initial_from_chunks(graph, problem, piece, int(base[k]), search, workers, executor,
                                           set_partition)
         if initial is None:

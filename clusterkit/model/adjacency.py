@@ -17,6 +17,8 @@ import numpy as np
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
 from clusterkit.errors import InputError
+from clusterkit.model.partition import Partition
+
 if TYPE_CHECKING:
     from clusterkit.model.graph import PracticeGraph
 
@@ -124,7 +126,7 @@ def build_adjacency(
     k: int = 6,
     radius_km: float = 5.0,
     max_edge_km: float | None = None,
-    within: str | None = None,
+    within: str | Partition | None = None,
     connect: bool = True,
 ) -> PracticeGraph:
     """A new graph whose ``adjacency`` layer links neighbouring practices.
@@ -141,7 +143,7 @@ def build_adjacency(
         Radius for ``"distance"``.
     max_edge_km : float, optional
         Drop edges longer than this (e.g. a Delaunay edge across an estuary).
-    within : {None, "sub_icb", "icb"}
+    within : {None, "sub_icb", "icb"} or Partition
         Build separately inside each area, so that no edge crosses its boundary.
     connect : bool
         Join the parts left disconnected inside each area with their shortest edges (``bridge=True``).
@@ -161,7 +163,7 @@ def build_adjacency(
     """
     if method not in ADJACENCY_METHODS:
         raise InputError(f"unknown adjacency method {method!r}; choose one of {', '.join(ADJACENCY_METHODS)}")
-    if within not in (None, "none", "sub_icb", "icb"):
+    if not isinstance(within, Partition) and within not in (None, "none", "sub_icb", "icb"):
         raise InputError(f"unknown area level {within!r} for adjacency; choose none, sub_icb or icb")
     if k < 1:
         raise InputError("k must be at least 1", value=k)
@@ -169,7 +171,12 @@ def build_adjacency(
         raise InputError("the adjacency radius (radius_km) must be a positive number of km", value=radius_km)
     if max_edge_km is not None and not max_edge_km > 0:
         raise InputError("the longest adjacency edge (--max-edge-km) must be a positive number of km", value=max_edge_km)
-    areas = {"": graph.codes} if within in (None, "none") else graph.areas(within)
+    if isinstance(within, Partition):
+        areas = {area: codes for area, codes in within.restrict(graph.codes).parts.items()}
+        areas.update({"": tuple(code for code in graph.codes if within.part_of(code) == "")} if
+                     any(within.part_of(code) == "" for code in graph.codes) else {})
+    else:
+        areas = {"": graph.codes} if within in (None, "none") else graph.areas(within)
     xy = graph.xy
     index = graph.index
     layer = nx.Graph()
@@ -205,7 +212,7 @@ def build_adjacency(
         log.info("%d practice(s) had no neighbour before bridging: %s", len(isolated), ", ".join(isolated[:10]))
     report: dict[str, Any] = {
         "method": method,
-        "within": within or "none",
+        "within": (f"{len(within)} parts" if isinstance(within, Partition) else within) or "none",
         "k": k if method == "knn" else None,
         "radius_km": radius_km if method == "distance" else None,
         "max_edge_km": max_edge_km,

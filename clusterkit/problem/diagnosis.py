@@ -21,10 +21,9 @@ __all__ = ["infeasibility_reasons", "check_feasible"]
 
 
 def _area_name(problem: GroupingProblem, name: str) -> str:
-    if problem.within == "none":
+    if not problem.bounded:
         return "the selected area" if not name else f"part {name} of the selected area"
-    level = "sub-ICB" if problem.within == "sub_icb" else "ICB"
-    return f"{level} {name}"
+    return f"{problem.boundary_name} {name}"
 
 
 def _splittable(total: float, band: Band) -> tuple[int, int]:
@@ -56,10 +55,11 @@ def infeasibility_reasons(graph: PracticeGraph, problem: GroupingProblem) -> lis
         if total > band.upper:
             reasons.append(f"must-link chain {names} has {total:,} patients, above the upper bound {band.upper:,}")
         areas = {piece_of.get(code) for code in members}
-        if problem.within != "none" and len({getattr(graph.practice(c), problem.within) for c in members}) > 1:
-            level = "a sub-ICB" if problem.within == "sub_icb" else "an ICB"
-            reasons.append(f"must-link chain {names} crosses {level} boundary, "
-                           f"but groups must stay within one (--within {problem.within})")
+        boundary = problem.boundary(graph)
+        if boundary is not None and len({boundary.part_of(c) for c in members}) > 1:
+            level = {"sub-ICB": "a sub-ICB", "ICB": "an ICB"}.get(problem.boundary_name, "a part's")
+            rule = f" (--within {problem.within})" if isinstance(problem.within, str) else ""
+            reasons.append(f"must-link chain {names} crosses {level} boundary, but groups must stay within one{rule}")
         elif len(areas) > 1 and problem.contiguity:
             reasons.append(f"must-link chain {names} joins practices that no contiguous group can hold together")
         cannot = graph.layer("cannot_link")
@@ -82,7 +82,7 @@ def infeasibility_reasons(graph: PracticeGraph, problem: GroupingProblem) -> lis
         total = sum(p.list_size for p in practices)
         band = loosest_band(problem, practices)
         where = _area_name(problem, name)
-        around = f" ({len(codes)} practices around {codes[0]})" if problem.within == "none" or "-" in name else ""
+        around = f" ({len(codes)} practices around {codes[0]})" if not problem.bounded or "-" in name else ""
         fewest, most = _splittable(total, band)
         if total < band.lower:
             reasons.append(f"{where}{around} has {total:,} patients in total, below the lower bound {band.lower:,}")

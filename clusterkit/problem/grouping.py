@@ -6,10 +6,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clusterkit.errors import InputError
+from clusterkit.model.partition import Partition
 from clusterkit.problem.band import Band
+
+if TYPE_CHECKING:
+    from clusterkit.model.graph import PracticeGraph
 
 
 OBJECTIVES = ("distance", "alignment", "blend")
@@ -33,8 +37,9 @@ class GroupingProblem:
         area's population.
     contiguity : bool
         Groups must be connected on the adjacency layer.
-    within : {"none", "sub_icb", "icb"}
-        Groups may not cross this boundary (``"none"``: any practices of the selection may group).
+    within : {"none", "sub_icb", "icb"} or Partition
+        Groups may not cross this boundary: the practices' sub-ICBs or ICBs by name, or any partition (e.g.
+        the networks a tier is grouped inside); ``"none"``: any practices of the selection may group.
     cross_penalty : float
         With ``within="none"``: cost per patient (in km) of a practice grouped outside its group's main
         sub-ICB.
@@ -55,13 +60,16 @@ class GroupingProblem:
         Practice -> current group, for stability.
     move_penalty : float
         Cost per patient (in km) of a practice leaving its current group's successor.
+    units : Partition, optional
+        Blocks of practices every group keeps whole (e.g. the neighbourhoods a tier above is made of), as
+        must-link chains are kept whole.
     """
 
     band: Band = Band(30_000, 50_000)
     soft: bool = False
     penalty: float = 10.0
     contiguity: bool = True
-    within: str = "none"
+    within: str | Partition = "none"
     cross_penalty: float = 0.0
     max_diameter_km: float | None = None
     band_for: Mapping[str, Band] = field(default_factory=lambda: MappingProxyType({}))
@@ -71,12 +79,13 @@ class GroupingProblem:
     weight: float = 0.5
     current: Mapping[str, str] | None = None
     move_penalty: float = 0.0
+    units: Partition | None = None
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
             raise InputError(f"unknown objective; choose {', '.join(OBJECTIVES)}", source="--objective",
                              value=self.objective)
-        if self.within not in WITHIN:
+        if not isinstance(self.within, Partition) and self.within not in WITHIN:
             raise InputError(f"unknown boundary rule; choose {', '.join(WITHIN)}", source="--within", value=self.within)
         if not 0.0 <= self.weight <= 1.0 or math.isnan(self.weight):
             raise InputError("weight must lie between 0 and 1", source="--weight", value=self.weight)
@@ -93,6 +102,24 @@ class GroupingProblem:
         if self.current is not None:
             object.__setattr__(self, "current", MappingProxyType(dict(self.current)))
 
+    @property
+    def bounded(self) -> bool:
+        """Whether groups must stay inside the parts of a boundary partition (``within`` is not ``"none"``)."""
+        return isinstance(self.within, Partition) or self.within != "none"
+
+    def boundary(self, graph: PracticeGraph) -> Partition | None:
+        """The partition groups may not cross: ``within`` itself, or the practices' sub-ICBs or ICBs by name."""
+        if isinstance(self.within, Partition):
+            return self.within.restrict(graph.codes)
+        if self.within == "none":
+            return None
+        return Partition.of_attribute(graph, self.within)
+
+    @property
+    def boundary_name(self) -> str:
+        """How a part of the boundary is called in a message: ``sub-ICB``, ``ICB`` or ``part``."""
+        return {"sub_icb": "sub-ICB", "icb": "ICB"}.get(self.within, "part") if isinstance(self.within, str) else "part"
+
     def band_of(self, sub_icb: str | None, icb: str | None) -> Band:
         """The band that applies to a group in this sub-ICB / ICB (a rural waiver or the default)."""
         for code in (sub_icb, icb):
@@ -107,4 +134,7 @@ class GroupingProblem:
         values["band_for"] = {code: str(band) for code, band in self.band_for.items()}
         values["centres"] = list(self.centres)
         values["current"] = None if self.current is None else f"{len(self.current)} practices"
+        if isinstance(self.within, Partition):
+            values["within"] = f"{len(self.within)} parts"
+        values["units"] = None if self.units is None else f"{len(self.units)} blocks"
         return values

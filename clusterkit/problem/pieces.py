@@ -11,6 +11,7 @@ from scipy.spatial import cKDTree
 from clusterkit.errors import InputError
 from clusterkit.model.adjacency import delaunay_edges
 from clusterkit.model.graph import PracticeGraph
+from clusterkit.model.partition import Partition
 from clusterkit.model.practice import Practice
 from clusterkit.problem.grouping import GroupingProblem
 from clusterkit.problem.piece import PieceProblem
@@ -33,11 +34,11 @@ def split_pieces(graph: PracticeGraph, problem: GroupingProblem) -> tuple[list[t
     """
     notes: list[str] = []
     excluded = {p.code for p in graph.practices if not p.willing or too_large(p, problem)}
-    if problem.within == "none":
+    boundary = problem.boundary(graph)
+    if boundary is None:
         areas = {"": tuple(c for c in graph.codes if c not in excluded)}
     else:
-        areas = {area or "NONE": tuple(c for c in codes if c not in excluded)
-                 for area, codes in graph.areas(problem.within).items()}
+        areas = {area: tuple(c for c in codes if c not in excluded) for area, codes in boundary.parts.items()}
     adjacency = graph.layer("adjacency")
     pieces: list[tuple[str, tuple[str, ...]]] = []
     for area, codes in sorted(areas.items()):
@@ -49,7 +50,7 @@ def split_pieces(graph: PracticeGraph, problem: GroupingProblem) -> tuple[list[t
         restricted = adjacency.subgraph(codes)
         parts = sorted((tuple(sorted(c)) for c in nx.connected_components(restricted)), key=lambda c: c[0])
         if len(parts) > 1:
-            everyone = [c for c in graph.codes if (problem.within == "none" or _area_of(graph, c, problem) == area)]
+            everyone = list(graph.codes) if boundary is None else list(boundary.members(area))
             before = nx.number_connected_components(adjacency.subgraph(everyone))
             if before < len(parts) and excluded:
                 notes.append(f"area {area or 'all'}: leaving out unwilling or oversized practices split its "
@@ -61,8 +62,9 @@ def split_pieces(graph: PracticeGraph, problem: GroupingProblem) -> tuple[list[t
     return pieces, notes
 
 
-def _area_of(graph: PracticeGraph, code: str, problem: GroupingProblem) -> str:
-    return getattr(graph.practice(code), problem.within) or "NONE"
+def _within_name(within: str | Partition, boundary: Partition) -> str:
+    """How an adjacency build records the boundary it was built inside (a level name, or the parts' count)."""
+    return within if isinstance(within, str) else f"{len(boundary)} parts"
 
 
 def piece_problems(graph: PracticeGraph, problem: GroupingProblem,
@@ -92,12 +94,16 @@ def _area_problem(graph, problem, name, codes, relation_scale, current, current_
     n = len(codes)
     xy = np.array([(p.x, p.y) for p in practices], dtype=float)
     sizes = np.array([p.list_size for p in practices], dtype=float)
-    # must-link units
+    # units: must-link chains and the blocks of problem.units, each kept whole
     links = nx.Graph()
     links.add_nodes_from(range(n))
     for a, b in graph.layer("must_link").edges():
         if a in index and b in index:
             links.add_edge(index[a], index[b])
+    if problem.units is not None:
+        for block in problem.units.parts.values():
+            inside = [index[code] for code in block if code in index]
+            links.add_edges_from(zip(inside, inside[1:]))
     units = tuple(sorted(tuple(sorted(c)) for c in nx.connected_components(links)))
     unit_of = np.empty(n, dtype=np.int64)
     for u, members in enumerate(units):
@@ -215,10 +221,11 @@ def adjacency_for(graph: PracticeGraph, problem: GroupingProblem) -> PracticeGra
     built = dict(graph.meta.get("adjacency") or {})
     if len(graph) < 2 or not problem.contiguity:
         return graph
+    boundary = problem.boundary(graph)
     if not built and graph.layer("adjacency").number_of_edges() == 0:
-        return graph.with_adjacency("delaunay", within=None if problem.within == "none" else problem.within)
-    if problem.within != "none" and built.get("within", "none") != problem.within:
-        return graph.with_adjacency(built.get("method", "delaunay"), within=problem.within,
+        return graph.with_adjacency("delaunay", within=boundary)
+    if boundary is not None and built.get("within", "none") != _within_name(problem.within, boundary):
+        return graph.with_adjacency(built.get("method", "delaunay"), within=boundary,
                                     max_edge_km=built.get("max_edge_km"),
                                     **({"k": built["k"]} if built.get("k") else {}),
                                     **({"radius_km": built["radius_km"]} if built.get("radius_km") else {}))

@@ -133,7 +133,7 @@ def pmedian_lower_bound(
         raise InputError("the p-median bound is defined for the distance objective only")
     relaxed = GroupingProblem(band=problem.band, soft=problem.soft, penalty=problem.penalty, contiguity=False,
                               within=problem.within, band_for=problem.band_for, count=problem.count,
-                              centres=problem.centres)
+                              centres=problem.centres, units=problem.units)
     graph = adjacency_for(graph, problem)
     areas, _ = piece_problems(graph, relaxed)
     total = bound = 0.0

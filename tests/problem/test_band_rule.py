@@ -68,3 +68,17 @@ def test_the_exact_bound_bounds_the_heuristic_on_the_same_problem() -> None:
     assert exact.status == "OPTIMAL"
     assert exact.bound is not None and exact.bound <= heuristic.objective + 1e-9
     assert exact.objective <= heuristic.objective + 1e-9
+
+
+def test_within_and_units_take_partitions() -> None:
+    """Top-down (stay inside given parts) and bottom-up (keep given blocks whole) as general arguments."""
+    from clusterkit.model.partition import Partition
+
+    graph = crossing_line()
+    boundary = Partition({"V1": "W", "T1": "W", "V2": "W", "T2": "E", "T3": "E"})
+    inside = group_practices(graph, GroupingProblem(band=Band(20_000, 50_000), within=boundary), workers=1)
+    assert inside.partition.is_nested_in(boundary)
+    blocks = Partition({"T2": "B1", "T3": "B1", "V1": "B2", "T1": "B2"})
+    whole = group_practices(graph, GroupingProblem(band=Band(20_000, 50_000), units=blocks), workers=1)
+    assert blocks.is_nested_in(whole.partition)
+    assert whole.params["units"] == "2 blocks"
