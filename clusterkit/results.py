@@ -17,7 +17,7 @@ from typing import Any
 from clusterkit.model.partition import Partition
 from enum import StrEnum
 
-__all__ = ["Status", "Outcome", "Grouping", "relative_gap", "worst_status"]
+__all__ = ["Status", "Outcome", "OutcomeView", "Grouping", "relative_gap", "worst_status"]
 
 
 class Status(StrEnum):
@@ -137,8 +137,38 @@ class Outcome:
                 "time_limit": self.time_limit}
 
 
+class OutcomeView:
+    """The fields of an ``outcome`` attribute, read through: for results that carry an :class:`Outcome`."""
+
+    outcome: Outcome
+
+    @property
+    def status(self) -> Status:
+        return self.outcome.status
+
+    @property
+    def objective(self) -> float | None:
+        return self.outcome.objective
+
+    @property
+    def bound(self) -> float | None:
+        return self.outcome.bound
+
+    @property
+    def gap(self) -> float | None:
+        return self.outcome.gap
+
+    @property
+    def seconds(self) -> float:
+        return self.outcome.seconds
+
+    @property
+    def solver(self) -> str:
+        return self.outcome.solver
+
+
 @dataclass(frozen=True)
-class Grouping:
+class Grouping(OutcomeView):
     """A grouping of practices: a :class:`~clusterkit.model.Partition`, the :class:`Outcome` of the method
     that made it, and where it came from.
 
@@ -194,27 +224,3 @@ class Grouping:
     def groups(self) -> Mapping[str, tuple[str, ...]]:
         """Group id -> its practices (sorted); unwilling practices are in no group."""
         return self.partition.parts
-
-    @property
-    def status(self) -> Status:
-        return self.outcome.status
-
-    @property
-    def objective(self) -> float | None:
-        return self.outcome.objective
-
-    @property
-    def bound(self) -> float | None:
-        return self.outcome.bound
-
-    @property
-    def gap(self) -> float | None:
-        return self.outcome.gap
-
-    @property
-    def seconds(self) -> float:
-        return self.outcome.seconds
-
-    @property
-    def solver(self) -> str:
-        return self.outcome.solver

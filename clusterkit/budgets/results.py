@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from clusterkit.model.graph import PracticeGraph
-from clusterkit.results import Outcome, Status, relative_gap, worst_status
+from clusterkit.results import Outcome, OutcomeView, Status, relative_gap, worst_status
 
 __all__ = [
     "Holding",
@@ -70,7 +70,7 @@ class Holding:
 
 
 @dataclass(frozen=True)
-class StageResult:
+class StageResult(OutcomeView):
     """One lexicographic solver stage and its :class:`~clusterkit.results.Outcome`.
 
     ``stage`` is ``max_ratio`` (minimised), ``preference`` or ``spread`` (maximised; ``bound`` is then an
@@ -79,26 +79,6 @@ class StageResult:
 
     stage: str
     outcome: Outcome
-
-    @property
-    def status(self) -> Status:
-        return self.outcome.status
-
-    @property
-    def objective(self) -> float | None:
-        return self.outcome.objective
-
-    @property
-    def bound(self) -> float | None:
-        return self.outcome.bound
-
-    @property
-    def gap(self) -> float | None:
-        return self.outcome.gap
-
-    @property
-    def seconds(self) -> float:
-        return self.outcome.seconds
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""

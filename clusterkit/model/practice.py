@@ -1,21 +1,4 @@
-"""The data model: practices, relations and the immutable :class:`PracticeGraph`.
-
-A :class:`PracticeGraph` holds the practices of a study area (sorted by code) and a set of edge
-layers, each a frozen :mod:`networkx` graph over practice codes:
-
-``adjacency``
-    who may be grouped contiguously; edge attribute ``distance_km`` (and ``bridge=True`` on edges added
-    only to connect otherwise separate parts).
-``alignment``
-    affinity in [0, 1]; edge attribute ``weight``.
-``shared_staff``
-    staff or equipment shared by a pair; edge attributes ``resources`` (resource -> amount) and
-    ``weight`` (their sum).
-``must_link`` / ``cannot_link``
-    pairs that must be, or must not be, in the same group.
-
-Nothing mutates a graph once built: every ``with_*`` method and every builder returns a new one.
-"""
+"""One GP practice and one pairwise relation between two practices (the rows of the model's inputs)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Specialty budget files: specialties, preferences, consortia and networks in; assignments, exposure,
-holders' map and summary out.
+"""Reading the specialty budget tables: specialties, preferences, consortia and networks.
 
 Inputs
 ------

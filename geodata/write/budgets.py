@@ -1,16 +1,4 @@
-"""Specialty budget files: specialties, preferences, consortia and networks in; assignments, exposure,
-holders' map and summary out.
-
-Inputs
-------
-``specialties`` : ``specialty,rate_per_1000`` (£ a year per 1,000 registered patients of the network) or
-    ``specialty,budget`` (£ a year per network); an optional ``network`` column makes a row apply to one
-    network only, overriding the row without a network.
-``preferences`` : ``practice_code,specialty,score`` (any finite number; higher is preferred).
-``consortia`` : ``consortium,practice_code``, one row per member.
-networks : a ``practice_code,group`` file, or ``current`` (also ``pcn``) for the practices' current group
-    column (``pcn_code`` in the NHS file).
-"""
+"""The files of a budget assignment: assignments.csv, exposure.csv, holders.geojson and summary.json."""
 
 from __future__ import annotations
 
