@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from clusterkit.budgets.problem import HOLDER_KINDS
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.results import Outcome, OutcomeView, Status, relative_gap, worst_status
 
@@ -348,7 +349,7 @@ def budget_summary(
         },
         "holdings": len(holdings),
         "holders_by_kind": {kind: sum(h.kind == kind for h in holdings)
-                            for kind in ("practice", "consortium", "named consortium")},
+                            for kind in HOLDER_KINDS},
         "distinct_practices_holding": len({code for h in holdings for code in h.members}),
         "largest_ratio": assignment.objective,
         "exposure": {

@@ -16,10 +16,13 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from clusterkit.model.coordinates import distance_matrix
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.problem.band import Band
 from clusterkit.problem.grouping import GroupingProblem
 from clusterkit.model.partition import UNGROUPED
+from clusterkit.problem.score import connected as is_connected
+from clusterkit.problem.score import one_median
 
 __all__ = ["GroupRow", "GroupingMetrics", "best_centre", "evaluate_grouping", "moved_practices"]
 
@@ -72,13 +75,9 @@ class GroupingMetrics:
 
 
 def best_centre(xy: np.ndarray, sizes: np.ndarray) -> tuple[int, float]:
-    """Index of the 1-median of points ``xy`` (metres) weighted by ``sizes``, and its total weighted km."""
-    if len(xy) == 1:
-        return 0, 0.0
-    distance = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)) / 1000.0
-    totals = sizes @ distance
-    centre = int(np.argmin(totals))
-    return centre, float(totals[centre])
+    """Index of the 1-median of points ``xy`` (metres) weighted by ``sizes``, and its total weighted km
+    (the one 1-median, :func:`clusterkit.problem.score.one_median`, on the points' km)."""
+    return one_median(distance_matrix(xy), sizes)
 
 
 def moved_practices(labels: Mapping[str, str], current: Mapping[str, str]) -> set[str]:
@@ -125,6 +124,7 @@ def evaluate_grouping(
     sizes = graph.list_sizes.astype(float)
     # a must-link unit counts as connected, as the search and the exact model treat it
     adjacency = nx.compose(graph.layer("adjacency"), graph.layer("must_link"))
+    neighbours = [[index[other] for other in adjacency.neighbors(code)] for code in graph.codes]
     groups: dict[str, list[int]] = {}
     for code in graph.codes:
         label = labels.get(code, UNGROUPED)
@@ -143,13 +143,9 @@ def evaluate_grouping(
             by_area[p.sub_icb] += p.list_size
         majority = max(sorted(by_area, key=lambda area: area or ""), key=lambda area: by_area[area])
         group_band = problem.band_of(majority, next(p.icb for p in practices if p.sub_icb == majority))
-        if len(members) > 1:
-            diffs = xy[members][:, None, :] - xy[members][None, :, :]
-            diameter = float(np.sqrt((diffs**2).sum(axis=2)).max()) / 1000.0
-        else:
-            diameter = 0.0
+        diameter = float(distance_matrix(xy[members]).max()) if len(members) > 1 else 0.0
         codes = [p.code for p in practices]
-        connected = len(codes) == 1 or nx.is_connected(adjacency.subgraph(codes))
+        connected = is_connected(neighbours, [index[code] for code in codes])
         rows.append(GroupRow(
             group=label,
             practices=len(members),

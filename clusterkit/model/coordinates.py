@@ -7,7 +7,7 @@ from functools import lru_cache
 import numpy as np
 from pyproj import Transformer
 
-__all__ = ["UK_BOUNDS", "in_uk", "to_bng", "to_wgs84", "pairwise_km"]
+__all__ = ["UK_BOUNDS", "in_uk", "to_bng", "to_wgs84", "distance_matrix"]
 
 #: (min_lat, max_lat, min_lon, max_lon): a generous box around the UK, the Isles of Scilly to Shetland.
 UK_BOUNDS = (49.5, 61.0, -8.75, 2.0)
@@ -34,12 +34,6 @@ def to_wgs84(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Project British National Grid metres to WGS84; returns ``(lat, lon)`` in degrees."""
     lon, lat = _transformer("EPSG:27700", "EPSG:4326").transform(np.asarray(x, float), np.asarray(y, float))
     return np.asarray(lat, float), np.asarray(lon, float)
-
-
-def pairwise_km(xy: np.ndarray) -> np.ndarray:
-    """Dense matrix of straight-line distances in km between rows of an ``(n, 2)`` array of BNG metres."""
-    diff = xy[:, None, :] - xy[None, :, :]
-    return np.sqrt((diff**2).sum(axis=2)) / 1000.0
 
 
 def distance_matrix(xy: np.ndarray) -> np.ndarray:
