@@ -13,7 +13,7 @@ from cli import main
 from clusterkit.budgets.problem import Specialty
 from clusterkit.errors import InputError
 from geodata.read.budgets import read_consortia, read_networks, read_preferences, read_specialties
-from test_budgets import EXAMPLES, graph_of, practice
+from tests.budgets.test_budgets import EXAMPLES, graph_of, practice
 
 SEEDS = [str(EXAMPLES / "seeds_practices.csv"), "--groups", str(EXAMPLES / "seeds_groups.csv"),
          "--specialties", str(EXAMPLES / "seeds_specialties.csv")]

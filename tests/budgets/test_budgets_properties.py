@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from clusterkit.budgets.problem import BudgetProblem, Specialty
 from clusterkit.model.adjacency import delaunay_edges
 from solvers.budgets import assign_budgets
-from test_budgets import graph_of, practice
+from tests.budgets.test_budgets import graph_of, practice
 
 SETTINGS = settings(max_examples=30, deadline=None, derandomize=True)
 

@@ -13,7 +13,7 @@ import click
 import geopandas as gpd
 import pytest
 from click.testing import CliRunner, Result
-from conftest import PreparedCase
+from tests.conftest import PreparedCase
 
 from clusterkit import __version__
 from cli import main

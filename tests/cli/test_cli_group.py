@@ -9,7 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 from click.testing import CliRunner, Result
-from grouping_checks import TWO_TOWNS_OBJECTIVE, two_towns
+from tests.grouping_checks import TWO_TOWNS_OBJECTIVE, two_towns
 
 from cli import main
 from clusterkit.errors import InputError

@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import NHS_HEADER, REPOSITORY, PreparedCase
+from tests.conftest import NHS_HEADER, REPOSITORY, PreparedCase
 from shapely.geometry import LineString, Point
 
 from clusterkit.errors import InputError

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from grouping_checks import ORIGIN, assert_valid_grouping, make_graph, practice
+from tests.grouping_checks import ORIGIN, assert_valid_grouping, make_graph, practice
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 

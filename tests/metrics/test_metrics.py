@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from grouping_checks import ORIGIN, make_graph, practice, two_towns
+from tests.grouping_checks import ORIGIN, make_graph, practice, two_towns
 
 from clusterkit.metrics.grouping import best_centre, evaluate_grouping, moved_practices
 from clusterkit.model.practice import Relation

@@ -9,7 +9,7 @@ import pickle
 import networkx as nx
 import numpy as np
 import pytest
-from conftest import tiny_practices
+from tests.conftest import tiny_practices
 
 from clusterkit.errors import InputError
 from clusterkit.model.graph import LAYERS, PracticeGraph

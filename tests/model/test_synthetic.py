@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPOSITORY
+from tests.conftest import REPOSITORY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

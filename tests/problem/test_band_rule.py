@@ -10,7 +10,7 @@ from clusterkit.metrics.grouping import evaluate_grouping
 from clusterkit.problem.band import Band, band_of_group, group_band, loosest_band
 from clusterkit.problem.grouping import GroupingProblem
 from clusterkit.problem.pieces import piece_problems
-from grouping_checks import ORIGIN, assert_valid_grouping, make_graph, practice
+from tests.grouping_checks import ORIGIN, assert_valid_grouping, make_graph, practice
 from solvers.grouping import group_practices
 
 #: 00V has a rural waiver of 20,000-50,000; 00T keeps 30,000-50,000.

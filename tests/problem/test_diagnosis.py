@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from grouping_checks import ORIGIN, make_graph, practice
+from tests.grouping_checks import ORIGIN, make_graph, practice
 
 from cli import main
 from clusterkit.problem.diagnosis import check_feasible, infeasibility_reasons

@@ -10,7 +10,7 @@ from dataclasses import replace
 import networkx as nx
 import numpy as np
 import pytest
-from grouping_checks import (ORIGIN, TWO_TOWNS_OBJECTIVE, assert_valid_grouping, make_graph, practice, two_towns,
+from tests.grouping_checks import (ORIGIN, TWO_TOWNS_OBJECTIVE, assert_valid_grouping, make_graph, practice, two_towns,
                              weighted_km)
 
 from clusterkit.heuristic.driver import group_heuristic
