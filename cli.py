@@ -39,6 +39,28 @@ def _configure_logging(verbosity: int) -> None:
     root.setLevel(level)
 
 
+def _flag_of(source: str | None) -> str | None:
+    """The command-line flag(s) of a library parameter named as an error's source (``time_limit`` ->
+    ``--time-limit``, ``icb/sub_icb`` -> ``--icb/--sub-icb``); None when the source is a file or unknown."""
+    if not source:
+        return None
+    first, _, rest = source.partition(" ")
+    names = first.split("/")
+    if not all(name in PARAMETERS for name in names):
+        return None
+    flags = "/".join("--" + name.replace("_", "-") for name in names)
+    return f"{flags} {rest}" if rest else flags
+
+
+#: Library parameters that errors may name as their source, shown as flags on the command line.
+PARAMETERS = frozenset({
+    "band", "band_for", "soft", "penalty", "contiguity", "within", "cross_penalty", "max_diameter_km", "count",
+    "centres", "objective", "weight", "current", "move_penalty", "method", "seed", "effort", "restarts", "workers",
+    "solver", "time_limit", "gap", "icb", "sub_icb", "specialties", "risk_cap", "max_per_practice", "min_list_size",
+    "max_consortium_size", "schedule", "variance", "loss_threshold", "preferences", "consortia", "groups", "format",
+})
+
+
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn clusterkit's errors into one line on stderr and their exit code."""
 
@@ -49,6 +71,8 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except ClusterkitError as error:
+            if isinstance(error, InputError) and _flag_of(error.source):
+                error = error.with_source(_flag_of(error.source))
             if verbosity >= 2:
                 raise
             click.echo(f"clusterkit: error: {error}", err=True)

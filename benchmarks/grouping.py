@@ -2,7 +2,7 @@
 
 Every (method, instance) runs in its own interpreter (``benchmarks/peers/run_one.py``) with a time cap,
 and returns labels (practice code -> group); this driver measures every grouping with the same
-:func:`clusterkit.metrics.evaluate_grouping` on the instance's Delaunay graph, prints one table and
+:func:`clusterkit.metrics.grouping.evaluate_grouping` on the instance's Delaunay graph, prints one table and
 writes it as Markdown and JSON.
 
 Usage (from the repository root, with the peers' venv, see ``benchmarks/README.md``)::
@@ -122,7 +122,7 @@ def launch(python: str, method: str, instance: str, out: Path, *, seed: int, dat
 
 
 def measure(graph: Any, row: Row, payload: dict[str, Any]) -> None:
-    """Fill ``row`` from a run's JSON, with metrics from :func:`clusterkit.metrics.evaluate_grouping`."""
+    """Fill ``row`` from a run's JSON, with metrics from :func:`clusterkit.metrics.grouping.evaluate_grouping`."""
     from clusterkit.metrics.grouping import evaluate_grouping
 
     row.versions = payload.get("versions", {})

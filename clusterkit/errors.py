@@ -28,7 +28,8 @@ class InputError(ClusterkitError):
     message : str
         What is wrong, in the user's terms, ideally with a hint how to fix it.
     source : str, optional
-        The file (or option) the problem is in.
+        The file the problem is in, or the library's parameter (``band``, ``time_limit``; the command line
+        shows its flag instead).
     row : int, optional
         1-based line number in a CSV file (the header is line 1) or feature number in a vector file.
     column : str, optional
@@ -52,6 +53,7 @@ class InputError(ClusterkitError):
         row_label: str = "row",
     ) -> None:
         self.detail = message
+        self.row_label = row_label
         self.source = source
         self.row = row
         self.column = column
@@ -71,6 +73,12 @@ class InputError(ClusterkitError):
                 shown = shown[:57] + "...'"
             text = f"{text} (got {shown})"
         super().__init__(text)
+
+
+    def with_source(self, source: str) -> InputError:
+        """The same error naming another source (the CLI names its flag where the library named its parameter)."""
+        return InputError(self.detail, source=source, row=self.row, column=self.column, value=self.value,
+                          row_label=self.row_label)
 
 
 class InfeasibleError(ClusterkitError):

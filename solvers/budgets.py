@@ -2,7 +2,7 @@
 
 Networks are independent, so :func:`assign_budgets` builds one :class:`~clusterkit.budgets.NetworkInstance`
 per network and solves each with :func:`solve_network` (optionally on a process pool). Each network is
-solved lexicographically in up to three stages, each through :func:`solvers.base.solve`:
+solved lexicographically in up to three stages, each through :func:`solvers.door.solve`:
 
 1. ``max_ratio``: minimise the largest budget/turnover ratio of the holders;
 2. ``preference``: among the assignments whose ratios stay within that optimum, maximise the holders'
@@ -364,11 +364,11 @@ def assign_budgets(
     if solver.lower() not in SOLVERS:
         raise SolverError(f"unknown solver {solver!r}; available: {', '.join(available_solvers()) or 'none'}")
     if workers < 1:
-        raise InputError("must be at least 1", source="--workers", value=workers)
+        raise InputError("must be at least 1", source="workers", value=workers)
     if gap is not None and not 0.0 <= gap < 1.0:
-        raise InputError("must lie in [0, 1)", source="--gap", value=gap)
+        raise InputError("must lie in [0, 1)", source="gap", value=gap)
     if time_limit is not None and not time_limit > 0:
-        raise InputError("must be positive", source="--time-limit", value=time_limit)
+        raise InputError("must be positive", source="time_limit", value=time_limit)
     started = time.perf_counter()
     instances, ungrouped = build_instances(graph, labels, problem)
     tasks = [NetworkTask(instance, solver.lower(), time_limit, gap) for instance in instances]

@@ -1,10 +1,5 @@
-"""One door to the MIP solvers: HiGHS (through highspy) by default, CBC as fallback.
-
-:func:`solve` runs a :class:`pulp.LpProblem` and returns an :class:`~clusterkit.results.Outcome` whose status, objective,
-best bound and relative gap are read from the solver itself. PuLP reports a time-limited HiGHS run as
-"Optimal"; here a run is ``Status.OPTIMAL`` only when the solver proved it (HiGHS's model status is optimal, or
-CBC's log says so), otherwise ``Status.FEASIBLE`` with the bound and gap the solver reached.
-"""
+"""The CBC adapter (PuLP's bundled binary): runs a PuLP model and reads status, objective and bound from
+CBC's own log, since PuLP reports no bound."""
 
 from __future__ import annotations
 

@@ -1,10 +1,5 @@
-"""One door to the MIP solvers: HiGHS (through highspy) by default, CBC as fallback.
-
-:func:`solve` runs a :class:`pulp.LpProblem` and returns an :class:`~clusterkit.results.Outcome` whose status, objective,
-best bound and relative gap are read from the solver itself. PuLP reports a time-limited HiGHS run as
-"Optimal"; here a run is ``Status.OPTIMAL`` only when the solver proved it (HiGHS's model status is optimal, or
-CBC's log says so), otherwise ``Status.FEASIBLE`` with the bound and gap the solver reached.
-"""
+"""The HiGHS adapter (through highspy): runs a PuLP model, warm-started, and reads status, objective and the
+MIP dual bound from HiGHS itself (PuLP calls a time-limited HiGHS run "Optimal"; here it is FEASIBLE)."""
 
 from __future__ import annotations
 

@@ -114,7 +114,7 @@ def _per_all_patients(value: float | None, graph: PracticeGraph, band: Band) -> 
 
     clusterkit's solvers average the weighted km over the patients of the practices that are grouped
     with others, leaving out practices above the band's upper bound (they stand alone);
-    :func:`clusterkit.metrics.evaluate_grouping` averages over every grouped patient, counting a
+    :func:`clusterkit.metrics.grouping.evaluate_grouping` averages over every grouped patient, counting a
     stand-alone practice at 0 km. This converts the first into the second, so that the bound and
     the table's weighted km compare.
     """
@@ -139,15 +139,16 @@ def _short_notes(notes: tuple[str, ...] | list[str]) -> list[str]:
 
 def clusterkit_heuristic(graph: PracticeGraph, settings: Settings, effort: str = "standard",
                          within: str = "none") -> MethodResult:
-    """``clusterkit.grouping.group_heuristic`` with the default problem (band only, contiguity on)."""
+    """The heuristic through the grouping door (``solvers.grouping.group_practices``, as the CLI runs it, with
+    the set-partitioning recombination of restarts), default problem (band only, contiguity on)."""
     try:
-        from clusterkit.heuristic.driver import group_heuristic
         from clusterkit.problem.grouping import GroupingProblem
+        from solvers.grouping import group_practices
     except ImportError as error:
-        raise UnavailableError(f"clusterkit.grouping not importable ({error})") from None
+        raise UnavailableError(f"clusterkit not importable ({error})") from None
     start = perf_counter()
-    grouping = group_heuristic(graph, GroupingProblem(band=settings.band, within=within), seed=settings.seed,
-                               effort=effort, workers=settings.workers)
+    grouping = group_practices(graph, GroupingProblem(band=settings.band, within=within), method="heuristic",
+                               seed=settings.seed, effort=effort, workers=settings.workers)
     seconds = perf_counter() - start
     notes = _short_notes(grouping.notes)
     if grouping.flagged and not any(grouping.flagged[0] in note for note in notes):
@@ -168,7 +169,7 @@ def clusterkit_heuristic_thorough(graph: PracticeGraph, settings: Settings) -> M
 
 
 def clusterkit_exact(graph: PracticeGraph, settings: Settings) -> MethodResult:
-    """``solvers.grouping.solve_grouping_exact`` (HiGHS), one solve per sub-ICB when the instance spans several.
+    """``solvers.grouping.exact.solve_grouping_exact`` (HiGHS), one solve per sub-ICB when the instance spans several.
 
     Objectives and bounds are re-expressed per patient of the instance (:func:`_per_all_patients`),
     so they compare with the table's weighted km and combine over areas by population; the combined

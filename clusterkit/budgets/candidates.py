@@ -189,7 +189,7 @@ def build_instances(
     ungrouped = tuple(code for code in graph.codes if code not in labels)
     for specialty in problem.specialties:
         if specialty.network is not None and specialty.network not in networks:
-            raise InputError("names a network that is not in the grouping", source="--specialties",
+            raise InputError("names a network that is not in the grouping", source="specialties",
                              value=specialty.network)
     consortia_of: dict[str, list[Consortium]] = {}
     for consortium in problem.consortia:
@@ -197,17 +197,17 @@ def build_instances(
         for code in consortium.members:
             if code not in graph.index:
                 raise InputError(f"consortium {consortium.name} names a practice not in the practices file",
-                                 source="--consortia", value=code)
+                                 source="consortia", value=code)
             if code not in labels:
-                raise InputError(f"consortium {consortium.name} names a practice in no network", source="--consortia",
+                raise InputError(f"consortium {consortium.name} names a practice in no network", source="consortia",
                                  value=code)
             if not graph.practice(code).willing:
-                raise InputError(f"consortium {consortium.name} names an unwilling practice", source="--consortia",
+                raise InputError(f"consortium {consortium.name} names an unwilling practice", source="consortia",
                                  value=code)
             homes.add(labels[code])
         if len(homes) > 1:
             raise InputError(f"consortium {consortium.name} spans networks {', '.join(sorted(homes))}; a holder "
-                             "must belong to one network", source="--consortia")
+                             "must belong to one network", source="consortia")
         consortia_of.setdefault(homes.pop(), []).append(consortium)
     instances = tuple(
         network_instance(graph, network, codes, problem, consortia_of.get(network, ()))

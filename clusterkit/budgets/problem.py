@@ -3,9 +3,9 @@
 A commissioner devolves the budget of each surgical specialty (urology, ophthalmology, ENT, ...) for a
 network's population to one *holder*: a practice of the network, or a consortium of its practices. This
 module defines the problem (:class:`BudgetProblem`, :class:`Specialty`, :class:`Consortium`);
-:mod:`clusterkit.budget_candidates` turns a grouping into one independent network instance per network
+:mod:`clusterkit.budgets.candidates` turns a grouping into one independent network instance per network
 with every admissible (specialty, holder) option and explains why a network cannot be served; the MIP
-lives in :mod:`solvers.budgets`; results and exposure reporting in :mod:`clusterkit.budget_results`.
+lives in :mod:`solvers.budgets`; results and exposure reporting in :mod:`clusterkit.budgets.results`.
 
 Rules
 -----
@@ -113,7 +113,7 @@ class Consortium:
             raise InputError("a consortium needs at least two practices", value=self.name)
 
 
-def parse_schedule(text: str, option: str = "--schedule") -> tuple[float, ...]:
+def parse_schedule(text: str, option: str = "schedule") -> tuple[float, ...]:
     """Parse a risk/gain-share schedule ``"0.1,0.5,1.0"`` (the holder's share by year, each in 0-1).
 
     Percentages are accepted too (``"10%,50%,100%"``).
@@ -219,42 +219,42 @@ class BudgetProblem:
         object.__setattr__(self, "consortia", tuple(sorted(self.consortia, key=lambda c: c.name)))
         object.__setattr__(self, "schedule", tuple(float(share) for share in self.schedule))
         if not self.specialties:
-            raise InputError("no specialty to assign", source="--specialties")
+            raise InputError("no specialty to assign", source="specialties")
         seen: set[tuple[str, str | None]] = set()
         for specialty in self.specialties:
             key = (specialty.key, specialty.network)
             if key in seen:
                 where = f" in network {specialty.network}" if specialty.network else ""
-                raise InputError(f"specialty appears twice{where}", source="--specialties", value=specialty.name)
+                raise InputError(f"specialty appears twice{where}", source="specialties", value=specialty.name)
             seen.add(key)
         if not (self.risk_cap > 0 and math.isfinite(self.risk_cap)):
-            raise InputError("must be a positive number", source="--risk-cap", value=self.risk_cap)
+            raise InputError("must be a positive number", source="risk_cap", value=self.risk_cap)
         if self.max_per_practice < 1:
-            raise InputError("must be at least 1", source="--max-per-practice", value=self.max_per_practice)
+            raise InputError("must be at least 1", source="max_per_practice", value=self.max_per_practice)
         if self.min_list_size < 0:
-            raise InputError("must not be negative", source="--min-list-size", value=self.min_list_size)
+            raise InputError("must not be negative", source="min_list_size", value=self.min_list_size)
         if not 1 <= self.max_consortium_size <= MAX_CONSORTIUM_SIZE:
-            raise InputError(f"must lie between 1 and {MAX_CONSORTIUM_SIZE}", source="--max-consortium-size",
+            raise InputError(f"must lie between 1 and {MAX_CONSORTIUM_SIZE}", source="max_consortium_size",
                              value=self.max_consortium_size)
         if not self.schedule:
-            raise InputError("the schedule needs at least one year", source="--schedule")
+            raise InputError("the schedule needs at least one year", source="schedule")
         for share in self.schedule:
             if not 0.0 <= share <= 1.0:
-                raise InputError("every share of the schedule must lie between 0 and 1", source="--schedule",
+                raise InputError("every share of the schedule must lie between 0 and 1", source="schedule",
                                  value=share)
         if not 0.0 <= self.variance <= 1.0:
-            raise InputError("spend variance must lie between 0 and 1 (0.1 is ±10%)", source="--variance",
+            raise InputError("spend variance must lie between 0 and 1 (0.1 is ±10%)", source="variance",
                              value=self.variance)
         if not (self.loss_threshold >= 0 and math.isfinite(self.loss_threshold)):
-            raise InputError("must be a non-negative share of turnover", source="--loss-threshold",
+            raise InputError("must be a non-negative share of turnover", source="loss_threshold",
                              value=self.loss_threshold)
         names = {specialty.key for specialty in self.specialties}
         for code, specialty, score in self.preferences:
             if specialty.casefold() not in names:
-                raise InputError(f"preference of {code} names an unknown specialty", source="--preferences",
+                raise InputError(f"preference of {code} names an unknown specialty", source="preferences",
                                  value=specialty)
             if not math.isfinite(score):
-                raise InputError(f"preference of {code} for {specialty} is not a number", source="--preferences")
+                raise InputError(f"preference of {code} for {specialty} is not a number", source="preferences")
 
     @cached_property
     def preference_of(self) -> dict[tuple[str, str], float]:

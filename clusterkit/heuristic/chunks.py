@@ -88,44 +88,44 @@ def start_chunks(graph: PracticeGraph, codes: Sequence[str], lower: float) -> li
     return sorted((tuple(sorted(c)) for c in chunks.values()), key=lambda c: c[0])
 
 
-def initial_from_chunks(graph: PracticeGraph, problem: GroupingProblem, area: PieceProblem, seed: int,
+def initial_from_chunks(graph: PracticeGraph, problem: GroupingProblem, piece: PieceProblem, seed: int,
                         effort: Effort, workers: int, executor: Executor | None = None,
                         set_partition: SetPartition | None = None) -> np.ndarray | None:
     """A starting grouping of a large piece: each chunk (about a sub-ICB, see :func:`start_chunks`) grouped
     on its own, side by side; the polish then moves practices across chunk boundaries."""
-    sub_icbs = {graph.practice(code).sub_icb for code in area.codes}
-    if len(area.codes) <= LARGE_PIECE or len(sub_icbs) < 2:
+    sub_icbs = {graph.practice(code).sub_icb for code in piece.codes}
+    if len(piece.codes) <= LARGE_PIECE or len(sub_icbs) < 2:
         return None
     started = time.perf_counter()
-    chunks = _keep_units_whole(start_chunks(graph, area.codes, float(area.lower.min())), area)
-    chunk_areas, _ = piece_problems(graph, replace(problem, count=None),
-                                   [(f"{area.name or 'all'}#{k}", codes) for k, codes in enumerate(chunks)])
-    seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, size=len(chunk_areas))
+    chunks = _keep_units_whole(start_chunks(graph, piece.codes, float(piece.lower.min())), piece)
+    chunk_pieces, _ = piece_problems(graph, replace(problem, count=None),
+                                   [(f"{piece.name or 'all'}#{k}", codes) for k, codes in enumerate(chunks)])
+    seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, size=len(chunk_pieces))
     from clusterkit.heuristic.driver import PieceTask, solve_tasks  # the driver runs chunks as it runs pieces
 
     solutions = solve_tasks([PieceTask(chunk, int(s), effort.restarts, effort.oscillate, set_partition=set_partition)
-                             for chunk, s in zip(chunk_areas, seeds)], workers=workers, executor=executor)
+                             for chunk, s in zip(chunk_pieces, seeds)], workers=workers, executor=executor)
     group_of: dict[str, int] = {}
     offset = 0
-    for chunk, solution in zip(chunk_areas, solutions):
+    for chunk, solution in zip(chunk_pieces, solutions):
         for unit, members in enumerate(chunk.units):
             for k in members:
                 group_of[chunk.codes[k]] = offset + int(solution.unit_group[unit])
         offset += int(solution.unit_group.max()) + 1
-    unit_group = np.array([group_of[area.codes[members[0]]] for members in area.units], dtype=np.int64)
-    log.info("start of %s: %d chunks from %d sub-ICBs, violation %.3g, in %.1fs", area.name or "all", len(chunks),
+    unit_group = np.array([group_of[piece.codes[members[0]]] for members in piece.units], dtype=np.int64)
+    log.info("start of %s: %d chunks from %d sub-ICBs, violation %.3g, in %.1fs", piece.name or "all", len(chunks),
              len(sub_icbs), sum(solution.violation for solution in solutions), time.perf_counter() - started)
     return unit_group
 
 
-def _keep_units_whole(chunks: list[tuple[str, ...]], area: PieceProblem) -> list[tuple[str, ...]]:
+def _keep_units_whole(chunks: list[tuple[str, ...]], piece: PieceProblem) -> list[tuple[str, ...]]:
     """Merge chunks that share a must-link unit, so that every unit lies in one chunk."""
     chunk_of = {code: k for k, chunk in enumerate(chunks) for code in chunk}
     merged = nx.Graph()
     merged.add_nodes_from(range(len(chunks)))
-    for members in area.units:
-        first = chunk_of[area.codes[members[0]]]
-        merged.add_edges_from((first, chunk_of[area.codes[k]]) for k in members[1:])
+    for members in piece.units:
+        first = chunk_of[piece.codes[members[0]]]
+        merged.add_edges_from((first, chunk_of[piece.codes[k]]) for k in members[1:])
     if merged.number_of_edges() == 0:
         return chunks
     return sorted((tuple(sorted(code for k in component for code in chunks[k]))

@@ -1,10 +1,4 @@
-"""Grouping practices into networks by a seeded heuristic: region growing plus local search with restarts.
-
-:func:`group_heuristic` splits the study area into independent pieces (areas under ``within``, and
-parts of the adjacency graph that cannot touch), turns each into arrays (:class:`~clusterkit.search.PieceProblem`)
-and solves them side by side on a process pool. Unwilling practices are left out and listed; a practice
-larger than its band's upper bound stands alone and is flagged.
-"""
+"""How hard the heuristic searches: the ``--effort`` levels (restarts, oscillated starts, oscillated polish)."""
 
 from __future__ import annotations
 
@@ -48,10 +42,10 @@ def effort_of(effort: str | Effort, restarts: int | None = None) -> Effort:
     """The :class:`Effort` named ``effort``, with ``restarts`` instead of its own when given."""
     if isinstance(effort, str):
         if effort not in EFFORTS:
-            raise InputError(f"unknown effort; choose {', '.join(EFFORTS)}", source="--effort", value=effort)
+            raise InputError(f"unknown effort; choose {', '.join(EFFORTS)}", source="effort", value=effort)
         effort = EFFORTS[effort]
     if restarts is not None:
         if restarts < 1:
-            raise InputError("must be at least 1", source="--restarts", value=restarts)
+            raise InputError("must be at least 1", source="restarts", value=restarts)
         effort = replace(effort, restarts=restarts)
     return effort

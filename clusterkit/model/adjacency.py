@@ -1,4 +1,4 @@
-"""Graph builders: adjacency (Delaunay, k-nearest, distance), alignment and shared staff.
+"""The adjacency layer: Delaunay (of sites, co-located practices joined), k-nearest or distance neighbours.
 
 Every builder takes a :class:`~clusterkit.model.PracticeGraph` and returns a new one. Adjacency builders
 work on British National Grid metres, may build within each area (``within="sub_icb"`` or ``"icb"``) so

@@ -164,7 +164,7 @@ class PracticeGraph:
         sub_icbs = {code.strip().upper() for code in sub_icb or () if code.strip()}
         if not icbs and not sub_icbs:
             return self
-        for option, wanted, attribute, label in (("--icb", icbs, "icb", "ICB"), ("--sub-icb", sub_icbs, "sub_icb", "sub-ICB")):
+        for option, wanted, attribute, label in (("icb", icbs, "icb", "ICB"), ("sub_icb", sub_icbs, "sub_icb", "sub-ICB")):
             present = {(getattr(p, attribute) or "").upper() for p in self.practices} - {""}
             for code in sorted(wanted):
                 if code not in present:
@@ -183,7 +183,7 @@ class PracticeGraph:
         if not chosen:
             raise InputError(
                 f"no practice is in ICB {', '.join(sorted(icbs))} and sub-ICB {', '.join(sorted(sub_icbs))} at once",
-                source="--icb/--sub-icb",
+                source="icb/sub_icb",
             )
         return self.subset(chosen).with_meta(selection={"icb": sorted(icbs), "sub_icb": sorted(sub_icbs)})
 

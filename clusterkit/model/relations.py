@@ -1,11 +1,5 @@
-"""Graph builders: adjacency (Delaunay, k-nearest, distance), alignment and shared staff.
-
-Every builder takes a :class:`~clusterkit.model.PracticeGraph` and returns a new one. Adjacency builders
-work on British National Grid metres, may build within each area (``within="sub_icb"`` or ``"icb"``) so
-that no edge crosses a boundary, and by default bridge the parts they leave disconnected with the
-shortest possible edges (flagged ``bridge=True``), recording in ``graph.meta["adjacency"]`` which
-practices were isolated before bridging.
-"""
+"""Relation layers: alignment from a pairwise table or from the similarity of practices' attributes, and
+shared staff; each builder returns a new graph."""
 
 from __future__ import annotations
 

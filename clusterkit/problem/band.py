@@ -46,15 +46,15 @@ class Band:
 
     def __post_init__(self) -> None:
         if self.lower < 0:
-            raise InputError("band lower bound is negative", source="--band", value=f"{self.lower}:{self.upper}")
+            raise InputError("band lower bound is negative", source="band", value=f"{self.lower}:{self.upper}")
         if self.lower > self.upper:
-            raise InputError("band lower bound exceeds its upper bound", source="--band",
+            raise InputError("band lower bound exceeds its upper bound", source="band",
                              value=f"{self.lower}:{self.upper}")
         if self.upper <= 0:
-            raise InputError("band upper bound must be positive", source="--band", value=f"{self.lower}:{self.upper}")
+            raise InputError("band upper bound must be positive", source="band", value=f"{self.lower}:{self.upper}")
 
     @classmethod
-    def parse(cls, text: str, option: str = "--band") -> Band:
+    def parse(cls, text: str, option: str = "band") -> Band:
         """Parse ``"30000:50000"`` (also ``30k:50k``, ``30,000-50,000``)."""
         cleaned = text.strip().lower().replace(",", "").replace("_", "")
         separator = ":" if ":" in cleaned else "-" if "-" in cleaned[1:] else None

@@ -39,7 +39,7 @@ def infeasibility_reasons(graph: PracticeGraph, problem: GroupingProblem) -> lis
     known = graph.index
     for code in problem.centres:
         if code not in known:
-            raise InputError("hub practice is not among the selected practices", source="--centres", value=code)
+            raise InputError("hub practice is not among the selected practices", source="centres", value=code)
     willing = {p.code for p in graph.practices if p.willing}
     pieces, _ = split_pieces(graph, problem)
     piece_of = {code: name for name, codes in pieces for code in codes}

@@ -1,4 +1,4 @@
-"""The grouping problem: bands, rules and objectives a planner states, and the result every method returns."""
+"""The grouping problem: the band, rules, boundary and objective a planner states, validated on construction."""
 
 from __future__ import annotations
 
@@ -83,20 +83,20 @@ class GroupingProblem:
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
-            raise InputError(f"unknown objective; choose {', '.join(OBJECTIVES)}", source="--objective",
+            raise InputError(f"unknown objective; choose {', '.join(OBJECTIVES)}", source="objective",
                              value=self.objective)
         if not isinstance(self.within, Partition) and self.within not in WITHIN:
-            raise InputError(f"unknown boundary rule; choose {', '.join(WITHIN)}", source="--within", value=self.within)
+            raise InputError(f"unknown boundary rule; choose {', '.join(WITHIN)}", source="within", value=self.within)
         if not 0.0 <= self.weight <= 1.0 or math.isnan(self.weight):
-            raise InputError("weight must lie between 0 and 1", source="--weight", value=self.weight)
-        for name, value in (("--penalty", self.penalty), ("--cross-penalty", self.cross_penalty),
-                            ("--move-penalty", self.move_penalty)):
+            raise InputError("weight must lie between 0 and 1", source="weight", value=self.weight)
+        for name, value in (("penalty", self.penalty), ("cross_penalty", self.cross_penalty),
+                            ("move_penalty", self.move_penalty)):
             if value < 0 or math.isnan(value):
                 raise InputError("must not be negative", source=name, value=value)
         if self.max_diameter_km is not None and not self.max_diameter_km > 0:
-            raise InputError("must be positive", source="--max-diameter-km", value=self.max_diameter_km)
+            raise InputError("must be positive", source="max_diameter_km", value=self.max_diameter_km)
         if self.count is not None and self.count < 1:
-            raise InputError("must be at least 1", source="--count", value=self.count)
+            raise InputError("must be at least 1", source="count", value=self.count)
         object.__setattr__(self, "band_for", MappingProxyType({k.upper(): v for k, v in dict(self.band_for).items()}))
         object.__setattr__(self, "centres", tuple(sorted({c.upper() for c in self.centres})))
         if self.current is not None:

@@ -165,7 +165,7 @@ def _area_problem(graph, problem, name, codes, relation_scale, current, current_
             unit = int(unit_of[index[code]])
             if unit in hub_practice:
                 raise InputError(f"hub practices {code} and {codes[hub_practice[unit]]} are must-linked; "
-                                 "two hubs cannot centre one group", source="--centres")
+                                 "two hubs cannot centre one group", source="centres")
             hubs.append(unit)
             hub_practice[unit] = index[code]
     current_array = np.array([current_ids.get(current.get(code, ""), -1) for code in codes], dtype=np.int64)

@@ -41,7 +41,7 @@ def load_study_area(
     adjacency : {"delaunay", "knn", "distance"} or None
         Adjacency builder; ``None`` leaves the layer empty.
     adjacency_options : mapping, optional
-        Keyword arguments of :func:`clusterkit.graphs.build_adjacency`.
+        Keyword arguments of :func:`clusterkit.model.adjacency.build_adjacency`.
     """
     graph = read_practices(practices, columns=columns, encoding=encoding, funding_per_patient=funding_per_patient)
     if relations is not None:

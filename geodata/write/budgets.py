@@ -90,7 +90,7 @@ def write_budget_outputs(
 ) -> list[Path]:
     """Write ``assignments.csv``, ``exposure.csv``, ``holders.geojson`` and ``summary.json`` into ``folder``.
 
-    Each file is written atomically; the folder must exist (see :func:`geodata.writers.prepare_out_dir`).
+    Each file is written atomically; the folder must exist (see :func:`geodata.write.files.prepare_out_dir`).
     """
     out = Path(folder)
     return [

@@ -1,8 +1,5 @@
-"""Writing outputs atomically: RFC 7946 GeoJSON, CSV tables and JSON summaries.
-
-Every file is written to a temporary file in the same folder, flushed, then renamed over the target,
-so a failed run never leaves a half-written output and an existing file is replaced whole or not at all.
-"""
+"""Writing files atomically: each to a temporary file in the same folder, flushed, then renamed into place;
+the ``--out`` folder checks; JSON with NaN made null."""
 
 from __future__ import annotations
 

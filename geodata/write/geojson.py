@@ -1,8 +1,4 @@
-"""Writing outputs atomically: RFC 7946 GeoJSON, CSV tables and JSON summaries.
-
-Every file is written to a temporary file in the same folder, flushed, then renamed over the target,
-so a failed run never leaves a half-written output and an existing file is replaced whole or not at all.
-"""
+"""RFC 7946 GeoJSON: WGS84 lon/lat points rounded to 6 decimals, no ``crs`` member, written atomically."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Writing outputs atomically: RFC 7946 GeoJSON, CSV tables and JSON summaries.
-
-Every file is written to a temporary file in the same folder, flushed, then renamed over the target,
-so a failed run never leaves a half-written output and an existing file is replaced whole or not at all.
-"""
+"""CSV tables: a grouping (``practice_code,group``), practices and relations as the readers read them back."""
 
 from __future__ import annotations
 

@@ -130,24 +130,24 @@ def _generate(pricer: Pricer, pool: dict[frozenset[int], float], count: int | No
     return bound, False, rounds, None
 
 
-def _counts(area: PieceProblem, pricer: Pricer) -> list[int | None]:
+def _counts(piece: PieceProblem, pricer: Pricer) -> list[int | None]:
     """Numbers of groups to branch on: each one the hard band allows (None: no branching)."""
     if pricer.hub_units:
         return [len(pricer.hub_units)]
-    if area.count is not None:
-        return [area.count]
-    if area.soft:
+    if piece.count is not None:
+        return [piece.count]
+    if piece.soft:
         return [None]
-    lower, upper = float(np.min(area.lower)), float(np.max(area.upper))
-    fewest = max(1, math.ceil(area.population / upper))
-    most = min(pricer.n, math.floor(area.population / lower)) if lower > 0 else pricer.n
+    lower, upper = float(np.min(piece.lower)), float(np.max(piece.upper))
+    fewest = max(1, math.ceil(piece.population / upper))
+    most = min(pricer.n, math.floor(piece.population / lower)) if lower > 0 else pricer.n
     if most - fewest > 12:
         return [None]
     return list(range(fewest, most + 1))
 
 
 def solve_piece_colgen(
-    area: PieceProblem,
+    piece: PieceProblem,
     starts: list[np.ndarray],
     *,
     time_limit: float = 60.0,
@@ -162,7 +162,7 @@ def solve_piece_colgen(
     """
     started = time.perf_counter()
     tolerance = gap if gap is not None else DEFAULT_TOLERANCE
-    pricer = Pricer(area)
+    pricer = Pricer(piece)
     n = pricer.n
     pool: dict[frozenset[int], float] = {}
     incumbent: tuple[float, np.ndarray] | None = None
@@ -178,13 +178,13 @@ def solve_piece_colgen(
             total += cost
         if ok and (incumbent is None or total < incumbent[0]):
             incumbent = (total, start.copy())
-    counts = _counts(area, pricer)
+    counts = _counts(piece, pricer)
     if incumbent is not None and None not in counts:
         first = len(np.unique(incumbent[1]))
         counts.sort(key=lambda k: (abs(k - first), k))
     if None not in counts and len(counts) > 1:
         counts.insert(0, None)  # the LP over every count first: a bound whatever happens later
-    max_groups = n if area.soft else max(1, int(area.population // max(float(np.min(area.lower)), 1.0)))
+    max_groups = n if piece.soft else max(1, int(piece.population // max(float(np.min(piece.lower)), 1.0)))
     bounds: dict[int | None, float] = {}
     enumerated_proof = False
     converged_all = True
@@ -206,7 +206,7 @@ def solve_piece_colgen(
             value, duals, mu = lp
             # a better incumbent from the pool first: the smaller the slack, the fewer groups to enumerate
             columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
-            fixed = area.count if area.count is not None else (len(pricer.hub_units) or None)
+            fixed = piece.count if piece.count is not None else (len(pricer.hub_units) or None)
             better, better_group = _best_partition(columns, [pool[c] for c in columns], n, fixed, solver,
                                                    max(1.0, min(10.0, 0.1 * time_limit)), incumbent)
             if better is not None and better < incumbent[0] - 1e-12:
@@ -215,7 +215,7 @@ def solve_piece_colgen(
             # group of such a grouping has reduced cost at most target - LP value. Enumerate in two steps:
             # half that slack first (few groups; the partition over them usually finds a better incumbent,
             # which shrinks the target), then the slack the improved incumbent needs.
-            fixed = area.count if area.count is not None else (len(pricer.hub_units) or None)
+            fixed = piece.count if piece.count is not None else (len(pricer.hub_units) or None)
             slack = max(0.0, _target(incumbent[0], tolerance) - value) / 2.0
             for step in (1, 2):
                 enumerated = enumerate_columns(pricer, duals, mu, slack, deadline)
@@ -256,7 +256,7 @@ def solve_piece_colgen(
     else:
         remaining = max(2.0, time_limit - (time.perf_counter() - started))
         columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
-        fixed = area.count if area.count is not None else (len(pricer.hub_units) or None)
+        fixed = piece.count if piece.count is not None else (len(pricer.hub_units) or None)
         objective, unit_group = _best_partition(columns, [pool[c] for c in columns], n, fixed, solver, remaining,
                                                 incumbent)
         if incumbent is not None and (objective is None or incumbent[0] < objective - 1e-12):
@@ -268,8 +268,8 @@ def solve_piece_colgen(
     # columns leave out the constant part of the relation term (relations inside must-link units)
     offset = 0.0
     if pricer.relation_factor:
-        between = sum(sum(neighbours.values()) for neighbours in area.relation) / 2.0
-        offset = area.relation_weight * (1.0 - (area.relation_total - between) / area.relation_total)
+        between = sum(sum(neighbours.values()) for neighbours in piece.relation) / 2.0
+        offset = piece.relation_weight * (1.0 - (piece.relation_total - between) / piece.relation_total)
     if objective is not None:
         objective += offset
     if bound != -math.inf:

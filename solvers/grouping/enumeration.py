@@ -31,7 +31,7 @@ def enumerate_columns(pricer: Pricer, duals: np.ndarray, mu: float, slack: float
     band's upper bound is passed or when even the most favourable additions (a fractional knapsack
     over the units of negative value) cannot bring the reduced cost down to ``slack``.
     """
-    area = pricer.area
+    piece = pricer.piece
     found: dict[frozenset[int], float] = {}
     sizes = pricer.unit_sizes
     nodes = 0
@@ -44,7 +44,7 @@ def enumerate_columns(pricer: Pricer, duals: np.ndarray, mu: float, slack: float
                           key=lambda u: value[u] / max(sizes[u], 1.0))
         relation = pricer.relation_factor
         stack = [(frozenset([root]), float(sizes[root]), float(value[root]),
-                  frozenset(v for v in area.unit_neighbours[root] if allowed[v]), frozenset())]
+                  frozenset(v for v in piece.unit_neighbours[root] if allowed[v]), frozenset())]
         while stack:
             nodes += 1
             if nodes % 2000 == 0 and time.perf_counter() > deadline:
@@ -79,10 +79,10 @@ def enumerate_columns(pricer: Pricer, duals: np.ndarray, mu: float, slack: float
             stack.append((members, population, total, rest, excluded | {unit}))
             grown = population + sizes[unit]
             if grown <= upper and not (pricer.cannot_units[unit] & members):
-                if area.max_diameter_km is None or all(
-                        pricer.distance[np.ix_(list(area.units[unit]), list(area.units[v]))].max()
-                        <= area.max_diameter_km for v in members):
-                    extra = frozenset(v for v in area.unit_neighbours[unit]
+                if piece.max_diameter_km is None or all(
+                        pricer.distance[np.ix_(list(piece.units[unit]), list(piece.units[v]))].max()
+                        <= piece.max_diameter_km for v in members):
+                    extra = frozenset(v for v in piece.unit_neighbours[unit]
                                       if allowed[v] and v not in members and v not in excluded)
                     stack.append((members | {unit}, grown, total + float(value[unit]), rest | extra - {unit},
                                   excluded))

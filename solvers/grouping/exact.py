@@ -70,9 +70,9 @@ def solve_grouping_exact(
     problem = problem or GroupingProblem()
     if problem.move_penalty or problem.cross_penalty:
         raise InputError("--move-penalty and --cross-penalty are modelled by the heuristic only; use "
-                         "--method heuristic", source="--method exact")
+                         "--method heuristic", source="method exact")
     if time_limit is None or time_limit <= 0:
-        raise InputError("must be positive", source="--time-limit", value=time_limit)
+        raise InputError("must be positive", source="time_limit", value=time_limit)
     heuristic = group_heuristic(graph, problem, seed=seed, restarts=restarts, effort=effort, workers=workers,
                                 executor=executor, set_partition=partial(solve_set_partition, solver=solver))
     graph = adjacency_for(graph, problem)
@@ -96,13 +96,13 @@ def solve_grouping_exact(
             unit_group = result.unit_group
             outcome = Outcome(result.status, result.objective, result.bound, seconds=result.seconds, solver=solver)
         results.append(PieceResult(piece, unit_group, outcome))
-        log.info("area %s: %s objective %.4f bound %s in %.1fs (%d rounds, %d columns)", piece.name, outcome.status,
+        log.info("piece %s: %s objective %.4f bound %s in %.1fs (%d rounds, %d columns)", piece.name, outcome.status,
                  outcome.objective, outcome.bound, result.seconds, result.rounds, result.columns)
         if progress:
             progress(position + 1, len(pieces))
     grouping = assemble_grouping(graph, problem, results, method="exact", solver=solver, seed=seed, started=started,
                                  notes=notes, params={**problem.to_dict(), "time_limit": time_limit,
-                                                      "gap_tolerance": gap, "areas": len(pieces)})
+                                                      "gap_tolerance": gap, "pieces": len(pieces)})
     extra = []
     if grouping.status == Status.OPTIMAL and grouping.gap is not None and grouping.gap > 1e-4:
         extra.append(f"optimal within the requested gap tolerance {gap:g}: proven gap {grouping.gap:.2%}")
@@ -129,9 +129,9 @@ def _colgen(piece: PieceProblem, initial: np.ndarray | None, time_limit: float, 
     return solve_piece_colgen(piece, starts, time_limit=time_limit, solver=solver, gap=gap)
 
 
-def _initial_from(heuristic: Grouping, area: PieceProblem) -> np.ndarray | None:
-    """The heuristic's grouping of ``area`` as a group per unit."""
-    labels = [heuristic.labels.get(area.codes[members[0]], UNGROUPED) for members in area.units]
+def _initial_from(heuristic: Grouping, piece: PieceProblem) -> np.ndarray | None:
+    """The heuristic's grouping of ``piece`` as a group per unit."""
+    labels = [heuristic.labels.get(piece.codes[members[0]], UNGROUPED) for members in piece.units]
     if any(label == UNGROUPED for label in labels):
         return None
     _, groups = np.unique(labels, return_inverse=True)
@@ -176,4 +176,4 @@ def group_practices(
         return solve_grouping_exact(graph, problem, time_limit=time_limit, solver=solver, seed=seed, gap=gap,
                                     restarts=restarts, workers=workers, effort=effort, executor=executor,
                                     progress=progress)
-    raise InputError(f"unknown method; choose {', '.join(METHODS)}", source="--method", value=method)
+    raise InputError(f"unknown method; choose {', '.join(METHODS)}", source="method", value=method)

@@ -59,59 +59,59 @@ class PMedianModel:
     centre_unit: dict[int, int]
 
 
-def _unit_costs(area: PieceProblem, distance: np.ndarray, candidates: list[int]) -> np.ndarray:
+def _unit_costs(piece: PieceProblem, distance: np.ndarray, candidates: list[int]) -> np.ndarray:
     """``cost[u, k]``: patient-km of unit ``u`` to candidate centre ``candidates[k]``."""
-    costs = np.zeros((len(area.units), len(candidates)))
-    for u, members in enumerate(area.units):
+    costs = np.zeros((len(piece.units), len(candidates)))
+    for u, members in enumerate(piece.units):
         index = np.array(members)
-        costs[u] = area.sizes[index] @ distance[np.ix_(index, candidates)]
+        costs[u] = piece.sizes[index] @ distance[np.ix_(index, candidates)]
     return costs
 
 
-def _allowed(area: PieceProblem, distance: np.ndarray, candidates: list[int]) -> np.ndarray:
+def _allowed(piece: PieceProblem, distance: np.ndarray, candidates: list[int]) -> np.ndarray:
     """Which (unit, candidate) pairs may be assigned."""
-    allowed = np.ones((len(area.units), len(candidates)), dtype=bool)
-    if area.max_diameter_km is not None:
-        for u, members in enumerate(area.units):
-            allowed[u] = distance[np.ix_(list(members), candidates)].max(axis=0) <= area.max_diameter_km
-    if area.hub_practice:
-        hubs = set(area.hub_practice.values())
+    allowed = np.ones((len(piece.units), len(candidates)), dtype=bool)
+    if piece.max_diameter_km is not None:
+        for u, members in enumerate(piece.units):
+            allowed[u] = distance[np.ix_(list(members), candidates)].max(axis=0) <= piece.max_diameter_km
+    if piece.hub_practice:
+        hubs = set(piece.hub_practice.values())
         allowed[:, [k for k, c in enumerate(candidates) if c not in hubs]] = False
-    unit_of = {i: u for u, members in enumerate(area.units) for i in members}
+    unit_of = {i: u for u, members in enumerate(piece.units) for i in members}
     for k, c in enumerate(candidates):
-        allowed[unit_of[c], k] = True if (not area.hub_practice or c in area.hub_practice.values()) else False
+        allowed[unit_of[c], k] = True if (not piece.hub_practice or c in piece.hub_practice.values()) else False
     return allowed
 
 
-def build_pmedian(area: PieceProblem, distance: np.ndarray, *, contiguity: bool = False) -> PMedianModel:
+def build_pmedian(piece: PieceProblem, distance: np.ndarray, *, contiguity: bool = False) -> PMedianModel:
     """The p-median model of one piece (see the module docstring); with ``contiguity``, the degree family
     :func:`~solvers.grouping.families.add_contiguity` too (valid cuts, not a full contiguity model)."""
-    candidates = list(range(len(area.codes)))
-    costs = _unit_costs(area, distance, candidates)
-    allowed = _allowed(area, distance, candidates)
-    unit_of = {i: u for u, members in enumerate(area.units) for i in members}
-    unit_sizes = np.array([area.sizes[list(m)].sum() for m in area.units])
+    candidates = list(range(len(piece.codes)))
+    costs = _unit_costs(piece, distance, candidates)
+    allowed = _allowed(piece, distance, candidates)
+    unit_of = {i: u for u, members in enumerate(piece.units) for i in members}
+    unit_sizes = np.array([piece.sizes[list(m)].sum() for m in piece.units])
     model = pulp.LpProblem("grouping", pulp.LpMinimize)
     y = {c: new_variable(model, f"y_{c}", 0, 1, pulp.LpBinary) for c in candidates if allowed[unit_of[c], c]}
     x: dict[tuple[int, int], pulp.LpVariable] = {}
-    for u in range(len(area.units)):
+    for u in range(len(piece.units)):
         for c in y:
             if allowed[u, c]:
                 x[u, c] = y[c] if unit_of[c] == u else new_variable(model, f"x_{u}_{c}", 0, 1, pulp.LpBinary)
-    scale = area.distance_weight / (area.distance_scale * area.population)
+    scale = piece.distance_weight / (piece.distance_scale * piece.population)
     objective = [scale * costs[u, c] * var for (u, c), var in x.items() if unit_of[c] != u or costs[u, c]]
     by_centre: dict[int, list[tuple[int, pulp.LpVariable]]] = {c: [] for c in y}
-    by_unit: dict[int, list[pulp.LpVariable]] = {u: [] for u in range(len(area.units))}
+    by_unit: dict[int, list[pulp.LpVariable]] = {u: [] for u in range(len(piece.units))}
     for (u, c), var in x.items():
         by_centre[c].append((u, var))
         by_unit[u].append(var)
-    add_assignment(model, area, by_unit)
-    objective += add_band(model, area, y, by_centre, unit_sizes)
+    add_assignment(model, piece, by_unit)
+    objective += add_band(model, piece, y, by_centre, unit_sizes)
     if contiguity:
-        add_contiguity(model, area, x, unit_of)
-    add_cannot_links(model, area, x, y, unit_of)
-    objective += add_relations(model, area, x, y)
-    add_count(model, area, y)
+        add_contiguity(model, piece, x, unit_of)
+    add_cannot_links(model, piece, x, y, unit_of)
+    objective += add_relations(model, piece, x, y)
+    add_count(model, piece, y)
     model += pulp.lpSum(objective)
     return PMedianModel(model, x, y, centre_unit={c: unit_of[c] for c in y})
 
@@ -135,21 +135,21 @@ def pmedian_lower_bound(
                               within=problem.within, band_for=problem.band_for, count=problem.count,
                               centres=problem.centres, units=problem.units)
     graph = adjacency_for(graph, problem)
-    areas, _ = piece_problems(graph, relaxed)
+    pieces, _ = piece_problems(graph, relaxed)
     total = bound = 0.0
     status = Status.OPTIMAL
-    for area in areas:
-        if len(area.units) == 1:
-            total += area.population
+    for piece in pieces:
+        if len(piece.units) == 1:
+            total += piece.population
             continue
-        if len(area.codes) > ALL_CENTRES_MAX:
+        if len(piece.codes) > ALL_CENTRES_MAX:
             return None, "too large for an all-centres model"
-        model = build_pmedian(area, distance_matrix(area.xy))
+        model = build_pmedian(piece, distance_matrix(piece.xy))
         result = solve(model.problem, solver, time_limit=time_limit)
         if result.bound is None:
             return None, result.status
         if result.status != Status.OPTIMAL:
             status = Status.FEASIBLE
-        bound += result.bound * area.population
-        total += area.population
+        bound += result.bound * piece.population
+        total += piece.population
     return (bound / total if total else None), status

@@ -27,33 +27,33 @@ __all__ = ["Pricer"]
 class Pricer:
     """Group costs, feasibility checks and pricing for one piece."""
 
-    def __init__(self, area: PieceProblem) -> None:
-        self.area = area
-        self.scorer = GroupScorer(area)
+    def __init__(self, piece: PieceProblem) -> None:
+        self.piece = piece
+        self.scorer = GroupScorer(piece)
         self.distance = self.scorer.distance
-        self.n = len(area.units)
+        self.n = len(piece.units)
         self.unit_sizes = self.scorer.unit_sizes.astype(float)
-        self.unit_of = {i: u for u, members in enumerate(area.units) for i in members}
-        hubs = set(area.hub_practice.values())
-        self.centres = sorted(hubs) if hubs else list(range(len(area.codes)))
-        scale = area.distance_weight / (area.distance_scale * area.population)
-        self.assign_cost = np.zeros((self.n, len(area.codes)))
-        for u, members in enumerate(area.units):
+        self.unit_of = {i: u for u, members in enumerate(piece.units) for i in members}
+        hubs = set(piece.hub_practice.values())
+        self.centres = sorted(hubs) if hubs else list(range(len(piece.codes)))
+        scale = piece.distance_weight / (piece.distance_scale * piece.population)
+        self.assign_cost = np.zeros((self.n, len(piece.codes)))
+        for u, members in enumerate(piece.units):
             index = np.array(members)
-            self.assign_cost[u] = scale * (area.sizes[index] @ self.distance[index])
+            self.assign_cost[u] = scale * (piece.sizes[index] @ self.distance[index])
         self.cannot_units: list[set[int]] = [set() for _ in range(self.n)]
-        for i, partners in enumerate(area.cannot):
+        for i, partners in enumerate(piece.cannot):
             for j in partners:
                 u, v = self.unit_of[i], self.unit_of[j]
                 if u != v:
                     self.cannot_units[u].add(v)
-        self.relation = area.relation
+        self.relation = piece.relation
         self.relation_factor = self.scorer.relation_factor
         self.hub_units = {self.unit_of[h] for h in hubs}
         # The pricing does not know a group's members before it builds it, so it prices against the loosest
         # band of the piece (a relaxation: its bounds stay valid); each column is then judged by the one
         # group score, whose band rule is the group's main sub-ICB (clusterkit.problem.band).
-        self.lower, self.upper = band_hull(area)
+        self.lower, self.upper = band_hull(piece)
 
     # ------------------------------------------------------------------------ columns
     def cost(self, units: frozenset[int]) -> float | None:
@@ -62,11 +62,11 @@ class Pricer:
 
     def allowed(self, centre: int) -> np.ndarray:
         """Units that may join a group centred at practice ``centre``."""
-        area = self.area
+        piece = self.piece
         ok = np.ones(self.n, dtype=bool)
-        if area.max_diameter_km is not None:
-            for u, members in enumerate(area.units):
-                ok[u] = self.distance[list(members), centre].max() <= area.max_diameter_km
+        if piece.max_diameter_km is not None:
+            for u, members in enumerate(piece.units):
+                ok[u] = self.distance[list(members), centre].max() <= piece.max_diameter_km
         root = self.unit_of[centre]
         for hub in self.hub_units:
             if hub != root:
@@ -77,7 +77,7 @@ class Pricer:
     # ------------------------------------------------------------------------ pricing
     def greedy(self, centre: int, duals: np.ndarray, mu: float) -> list[tuple[float, frozenset[int]]]:
         """Grow from the centre's unit, adding the cheapest adjacent unit; keep negative columns seen."""
-        area = self.area
+        piece = self.piece
         root = self.unit_of[centre]
         allowed = self.allowed(centre)
         value = self.assign_cost[:, centre] - duals
@@ -85,7 +85,7 @@ class Pricer:
         population = self.unit_sizes[root]
         upper, lower = self.upper, self.lower
         found = []
-        frontier = set(area.unit_neighbours[root]) if area.contiguity else set(range(self.n)) - {root}
+        frontier = set(piece.unit_neighbours[root]) if piece.contiguity else set(range(self.n)) - {root}
         while True:
             best, best_value = None, math.inf
             for u in frontier:
@@ -102,8 +102,8 @@ class Pricer:
                 break
             members.add(best)
             population += self.unit_sizes[best]
-            if area.contiguity:
-                frontier.update(area.unit_neighbours[best])
+            if piece.contiguity:
+                frontier.update(piece.unit_neighbours[best])
             if population >= lower:
                 column = frozenset(members)
                 cost = self.cost(column)
@@ -120,7 +120,7 @@ class Pricer:
         imposed by cuts: every member other than the centre's unit needs a neighbour in the group, and
         each part found cut off from the centre gets a separator cut; re-solved until connected.
         """
-        area = self.area
+        piece = self.piece
         deadline = time.perf_counter() + time_limit
         root = self.unit_of[centre]
         allowed = self.allowed(centre)
@@ -133,7 +133,7 @@ class Pricer:
                 for v, w in self.relation[u].items():
                     if v in position and v > u:
                         relation_pairs.append((position[u], position[v], w))
-        soft = area.soft
+        soft = piece.soft
         n_z = len(relation_pairs)
         n_s = 2 if soft else 0
         size = m + n_z + n_s
@@ -142,7 +142,7 @@ class Pricer:
         for k, (_, _, w) in enumerate(relation_pairs):
             c[m + k] = -self.relation_factor * w
         if soft:
-            c[m + n_z:] = area.soft_penalty / area.population
+            c[m + n_z:] = piece.soft_penalty / piece.population
         lower_bounds = np.zeros(size)
         upper_bounds = np.full(size, np.inf)
         upper_bounds[:m + n_z] = 1
@@ -161,10 +161,10 @@ class Pricer:
         else:
             rows.append(band)
             limits.append((self.lower, self.upper))
-        if area.contiguity:
+        if piece.contiguity:
             for u in units:
                 if u != root:
-                    rows.append([(position[u], 1.0)] + [(position[v], -1.0) for v in area.unit_neighbours[u]
+                    rows.append([(position[u], 1.0)] + [(position[v], -1.0) for v in piece.unit_neighbours[u]
                                                         if v in position])
                     limits.append((-np.inf, 0.0))
         for u in units:
@@ -172,11 +172,11 @@ class Pricer:
                 if v in position and v > u:
                     rows.append([(position[u], 1.0), (position[v], 1.0)])
                     limits.append((-np.inf, 1.0))
-        if area.max_diameter_km is not None:
+        if piece.max_diameter_km is not None:
             for a in range(m):
                 for b in range(a + 1, m):
-                    far = self.distance[np.ix_(list(area.units[units[a]]), list(area.units[units[b]]))].max()
-                    if far > area.max_diameter_km:
+                    far = self.distance[np.ix_(list(piece.units[units[a]]), list(piece.units[units[b]]))].max()
+                    if far > piece.max_diameter_km:
                         rows.append([(a, 1.0), (b, 1.0)])
                         limits.append((-np.inf, 1.0))
         for k, (a, b, _) in enumerate(relation_pairs):
@@ -203,15 +203,15 @@ class Pricer:
             if bound is None or not math.isfinite(bound):
                 bound = result.fun if result.status == 0 else -math.inf
             chosen = [units[k] for k in range(m) if result.x[k] > 0.5]
-            if not area.contiguity or len(chosen) == 1:
+            if not piece.contiguity or len(chosen) == 1:
                 return min(bound, result.fun) - mu, frozenset(chosen)
-            parts = [part for part in components(area.unit_neighbours, chosen) if root not in part]
+            parts = [part for part in components(piece.unit_neighbours, chosen) if root not in part]
             if not parts:
                 return min(bound, result.fun) - mu, frozenset(chosen)
             if result.status != 0 or time.perf_counter() >= deadline:
                 return (min(bound, result.fun) - mu if math.isfinite(bound) else -math.inf), None
             for part in parts:
-                boundary = {v for u in part for v in area.unit_neighbours[u] if v in position} - set(part)
+                boundary = {v for u in part for v in piece.unit_neighbours[u] if v in position} - set(part)
                 for u in part:
                     rows.append([(position[u], 1.0)] + [(position[v], -1.0) for v in sorted(boundary)])
                     limits.append((-np.inf, 0.0))

@@ -3,7 +3,7 @@
 Every solved network gives each specialty exactly one holder, keeps every ratio within the cap, every
 practice within its holdings, and never lets a small or unwilling practice hold alone. On one network the
 optimum largest ratio, and infeasibility, are checked against a brute force written from the rules
-(independently of :mod:`clusterkit.budget_candidates`).
+(independently of :mod:`clusterkit.budgets.candidates`).
 """
 
 from __future__ import annotations

@@ -163,3 +163,15 @@ def test_a_real_icb_across_sub_icbs_is_grouped_in_band_and_connected(nhs_graph) 
     crossing = sum(1 for label in set(grouping.labels.values())
                    if len({graph.practice(c).sub_icb for c, g in grouping.labels.items() if g == label}) > 1)
     assert crossing >= 1, "within none, some group should use the freedom to cross a sub-ICB boundary"
+
+
+def test_a_grouping_that_breaks_a_rule_names_the_rule() -> None:
+    """NO_SOLUTION says which rule failed and by how much, in a planner's words (not "violation 0.3")."""
+    from tests.grouping_checks import two_towns
+
+    graph = two_towns()  # six practices in two towns 23 km apart: one group of all six spans 23 km
+    problem = GroupingProblem(band=Band(60_000, 80_000), max_diameter_km=5.0)
+    grouping = group_heuristic(graph, problem, workers=1)
+    assert grouping.status == "NO_SOLUTION"
+    note = next(note for note in grouping.notes if "no grouping found" in note)
+    assert "km above the diameter limit" in note and "violation" not in note

@@ -109,10 +109,10 @@ def test_select_records_the_selection(tiny_graph: PracticeGraph) -> None:
 @pytest.mark.parametrize(
     ("icb", "sub_icb", "source", "message"),
     [
-        (["QXX"], [], "--icb", "ICB code 'QXX' selects no practice; codes in the input: QE1, QOP"),
-        (["QOP", "QZZ"], [], "--icb", "ICB code 'QZZ' selects no practice"),
-        ([], ["99Z"], "--sub-icb", "sub-ICB code '99Z' selects no practice; codes in the input: 00T, 00V, 01A"),
-        (["QE1"], ["00T"], "--icb/--sub-icb", "no practice is in ICB QE1 and sub-ICB 00T at once"),
+        (["QXX"], [], "icb", "ICB code 'QXX' selects no practice; codes in the input: QE1, QOP"),
+        (["QOP", "QZZ"], [], "icb", "ICB code 'QZZ' selects no practice"),
+        ([], ["99Z"], "sub_icb", "sub-ICB code '99Z' selects no practice; codes in the input: 00T, 00V, 01A"),
+        (["QE1"], ["00T"], "icb/sub_icb", "no practice is in ICB QE1 and sub-ICB 00T at once"),
     ],
 )
 def test_select_names_the_code_that_selects_nothing(tiny_graph, icb, sub_icb, source, message) -> None:

@@ -50,16 +50,16 @@ def test_band_contains_and_outside() -> None:
 
 
 @pytest.mark.parametrize("options, source", [
-    ({"objective": "fastest"}, "--objective"),
-    ({"within": "region"}, "--within"),
-    ({"weight": 1.5}, "--weight"),
-    ({"weight": -0.1}, "--weight"),
-    ({"weight": math.nan}, "--weight"),
-    ({"penalty": -1.0}, "--penalty"),
-    ({"cross_penalty": -1.0}, "--cross-penalty"),
-    ({"move_penalty": math.nan}, "--move-penalty"),
-    ({"max_diameter_km": 0.0}, "--max-diameter-km"),
-    ({"count": 0}, "--count"),
+    ({"objective": "fastest"}, "objective"),
+    ({"within": "region"}, "within"),
+    ({"weight": 1.5}, "weight"),
+    ({"weight": -0.1}, "weight"),
+    ({"weight": math.nan}, "weight"),
+    ({"penalty": -1.0}, "penalty"),
+    ({"cross_penalty": -1.0}, "cross_penalty"),
+    ({"move_penalty": math.nan}, "move_penalty"),
+    ({"max_diameter_km": 0.0}, "max_diameter_km"),
+    ({"count": 0}, "count"),
 ])
 def test_problem_rejects_bad_rules_naming_the_option(options: dict, source: str) -> None:
     with pytest.raises(InputError) as caught:
