@@ -20,7 +20,7 @@ import click
 
 from clusterkit import __version__
 from clusterkit.errors import ClusterkitError, InfeasibleError, InputError
-from clusterkit.results import Status
+from clusterkit.summaries import area_text, grouping_text, listing
 
 log = logging.getLogger("clusterkit")
 
@@ -214,7 +214,7 @@ def validate(groups: Path | None, output_format: str, **options: Any) -> None:
     if output_format == "json":
         click.echo(json.dumps(summary.to_dict(), indent=2))
         return
-    click.echo(_summary_text(summary))
+    click.echo(area_text(summary))
 
 
 @main.command(context_settings=CONTEXT)
@@ -291,10 +291,10 @@ def group(band: str, soft: bool, penalty: float, band_for: tuple[str, ...], cont
 
     from clusterkit.problem.band import Band
     from clusterkit.problem.grouping import GroupingProblem
-    from clusterkit.runs import run_grouping
+    from clusterkit.runs import check_settings, run_grouping
     from geodata import prepare_out_dir, read_grouping, read_practice_list
 
-    _check_search_options(restarts, workers, time_limit, gap)
+    check_settings(restarts=restarts, workers=workers, time_limit=time_limit, gap=gap)
     problem = GroupingProblem(
         band=Band.parse(band), soft=soft, penalty=penalty, contiguity=contiguity, within=within,
         cross_penalty=cross_penalty, max_diameter_km=max_diameter_km, band_for=_parse_band_for(band_for),
@@ -303,7 +303,6 @@ def group(band: str, soft: bool, penalty: float, band_for: tuple[str, ...], cont
     encoding = options["encoding"]
     sources = [options["practices"], options.get("relations"), current, centres]
     graph = load_inputs({**options, "adjacency_within": within})
-    _check_band_areas(problem, graph)
     labels = (read_grouping(current, graph, encoding=encoding) if current
               else {p.code: p.group for p in graph.practices if p.group})
     hubs = read_practice_list(centres, graph, encoding=encoding) if centres else ()
@@ -325,17 +324,6 @@ def group(band: str, soft: bool, penalty: float, band_for: tuple[str, ...], cont
     _finish_grouping(folder, run)
 
 
-def _check_search_options(restarts: int | None, workers: int | None, time_limit: float, gap: float | None) -> None:
-    if restarts is not None and restarts < 1:
-        raise InputError("must be at least 1", source="--restarts", value=restarts)
-    if workers is not None and workers < 1:
-        raise InputError("must be at least 1", source="--workers", value=workers)
-    if not time_limit > 0:
-        raise InputError("must be a positive number of seconds", source="--time-limit", value=time_limit)
-    if gap is not None and not 0 <= gap < 1:
-        raise InputError("must lie in [0, 1), e.g. 0.01 for 1%", source="--gap", value=gap)
-
-
 def _parse_band_for(texts: tuple[str, ...]) -> dict[str, Any]:
     """``("11N=20000:50000", ...)`` -> ``{"11N": Band(20000, 50000)}``."""
     from clusterkit.problem.band import Band
@@ -350,16 +338,6 @@ def _parse_band_for(texts: tuple[str, ...]) -> dict[str, Any]:
             raise InputError(f"gives area {area} a band twice", source="--band-for", value=text)
         bands[area] = Band.parse(band_text, option=f"--band-for {area}")
     return bands
-
-
-def _check_band_areas(problem: Any, graph: Any) -> None:
-    """Every --band-for area must be a sub-ICB or ICB of the selected practices."""
-    areas = {(code or "").upper() for p in graph.practices for code in (p.sub_icb, p.icb)} - {""}
-    for area in problem.band_for:
-        if area not in areas:
-            shown = ", ".join(sorted(areas)[:12]) + (f", ... ({len(areas)} in all)" if len(areas) > 12 else "")
-            raise InputError(f"area {area} is no sub-ICB or ICB of the selected practices; they have: "
-                             f"{shown or 'none'}", source="--band-for", value=area)
 
 
 @contextlib.contextmanager
@@ -387,92 +365,12 @@ def _finish_grouping(folder: Path, run: Any, inputs_written: tuple[str, ...] = (
         click.echo(f"clusterkit: {run.summary['best_effort']}; --best-effort: grouped with a soft band instead",
                    err=True)
     written = write_outputs(run, folder)
-    click.echo(_grouping_text(run.result, run.metrics, run.extra["problem"]))
+    click.echo(grouping_text(run.result, run.metrics, run.extra["problem"]))
     click.echo(f"wrote {', '.join([*inputs_written, *(path.name for path in written)])} to {folder}")
     if run.unmet:
         click.echo(f"clusterkit: {run.unmet}", err=True)
     if run.exit_status:
         click.get_current_context().exit(run.exit_status)
-
-
-def _grouping_text(grouping: Any, metrics: Any, problem: Any) -> str:
-    def number(value: float | None, digits: int = 4) -> str:
-        return "unknown" if value is None else f"{value:.{digits}f}"
-
-    gap = "unknown" if grouping.gap is None else f"{grouping.gap:.2%}"
-    if grouping.method == "heuristic":
-        status = {"FEASIBLE": "feasible (heuristic: optimality not proven)",
-                  "NO_SOLUTION": "no grouping meeting every hard rule found (heuristic; not proven impossible)"}
-        line = status.get(grouping.status, grouping.status.lower())
-    elif grouping.status == Status.OPTIMAL:
-        line = (f"optimal (proven by {grouping.solver}): objective {number(grouping.objective)}, "
-                f"bound {number(grouping.bound)}, gap {gap}")
-    else:
-        what = "feasible, optimality not proven" if grouping.status == Status.FEASIBLE else (
-            "no grouping meeting every hard rule found (not proven impossible)")
-        line = f"{what} ({grouping.solver}): objective {number(grouping.objective)}, bound " \
-               f"{number(grouping.bound)}, gap {gap}"
-    meaning = {"distance": "patient-weighted km to each group's centre practice",
-               "alignment": "share of alignment and shared staff lost between groups",
-               "blend": f"blend: {problem.weight:g} alignment lost, {1 - problem.weight:g} scaled distance"}
-    extras = [name for name, value in (("soft band", problem.soft), ("move penalty", problem.move_penalty),
-                                       ("cross penalty", problem.cross_penalty)) if value]
-    lines = [
-        f"status:      {line}",
-        f"objective:   {number(grouping.objective)} ({meaning[problem.objective]}"
-        + (f"; includes {', '.join(extras)}" if extras else "") + ")",
-        f"groups:      {metrics.groups:,} ({metrics.population:,} patients); {metrics.in_band_share:.0%} in band "
-        f"{problem.band}" + (f" or its --band-for waiver ({', '.join(problem.band_for)})" if problem.band_for else "")
-        + (f" (with {len(grouping.flagged)} flagged practice(s) alone above it)"
-                             if grouping.flagged else "") + f", {metrics.connected_share:.0%} connected",
-        f"distance:    {metrics.weighted_km:.3f} km per patient to the group's centre; widest group "
-        f"{metrics.max_diameter_km:.1f} km",
-    ]
-    if metrics.moved_practices is not None:
-        lines.append(f"moved:       {metrics.moved_practices:,} practices ({metrics.moved_patients:,} patients) "
-                     "vs the current grouping")
-    kept = [f"{name} {share:.0%}" for name, share in (("alignment", metrics.alignment_kept_share),
-                                                     ("shared staff", metrics.shared_staff_kept_share))
-            if share is not None]
-    if kept:
-        lines.append(f"kept inside: {', '.join(kept)}")
-    lines.append(f"unwilling:   {len(grouping.unwilling)}"
-                 + (f" ({_codes(grouping.unwilling)}; left out)" if grouping.unwilling else ""))
-    lines.append(f"flagged:     {len(grouping.flagged)}"
-                 + (f" ({_codes(grouping.flagged)}; above the band, standing alone)" if grouping.flagged else ""))
-    lines += [f"note:        {note}" for note in grouping.notes[:10]]
-    if len(grouping.notes) > 10:
-        lines.append(f"note:        ... {len(grouping.notes) - 10} more in summary.json")
-    return "\n".join(lines)
-
-
-def _codes(codes: tuple[str, ...], limit: int = 10) -> str:
-    shown = ", ".join(codes[:limit])
-    return shown + (f", ... ({len(codes)} in all)" if len(codes) > limit else "")
-
-
-def _summary_text(summary: Any) -> str:
-    q = summary.list_size_quantiles
-    lines = [
-        f"source:      {summary.source}",
-        f"practices:   {summary.practices:,}",
-        f"population:  {summary.population:,}",
-        f"areas:       {summary.icbs} ICB(s), {summary.sub_icbs} sub-ICB(s), {summary.current_groups:,} current group(s)",
-        "list size:   " + ", ".join(f"{label} {q[key]:,}" for label, key in
-                                    (("min", 0.0), ("p10", 0.1), ("p25", 0.25), ("median", 0.5), ("p75", 0.75),
-                                     ("p90", 0.9), ("max", 1.0)) if key in q),
-        "relations:   " + ", ".join(f"{name} {count:,}" for name, count in summary.relations.items()),
-        f"no current group: {len(summary.without_current_group)}"
-        + (f" ({_codes(summary.without_current_group)})" if summary.without_current_group else ""),
-        f"unwilling:   {len(summary.unwilling)}" + (f" ({_codes(summary.unwilling)})" if summary.unwilling else ""),
-        f"isolated:    {len(summary.isolated)}" + (f" ({_codes(summary.isolated)})" if summary.isolated else "")
-        + (f"; {summary.bridges} bridging edge(s) added" if summary.bridges else ""),
-    ]
-    if summary.grouping:
-        g = summary.grouping
-        lines.append(f"grouping:    {g['practices']:,} practices in {g['groups']:,} groups; {g['not_covered']:,} not covered")
-    lines.append("ok")
-    return "\n".join(lines)
 
 
 @main.command(context_settings=CONTEXT)
@@ -507,7 +405,7 @@ def demo(out_dir: Path, overwrite: bool, seed: int) -> None:
     graph = load_inputs({"practices": inputs[0], "relations": inputs[1]})
     described = describe(graph)
     click.echo(f"synthetic county (seed {seed})")
-    click.echo(_summary_text(described).removesuffix("\nok"))
+    click.echo(area_text(described).removesuffix("\nok"))
     problem = GroupingProblem()
     click.echo(f"\ngrouping: heuristic, band {problem.band}, contiguous, {problem.objective} objective")
     with _progress_bar("areas", "area") as progress:
@@ -603,7 +501,7 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
                f"{len(summary['exposure']['flagged_holders']):,} holder(s) flagged (worst loss > "
                f"{loss_threshold:g} of turnover)")
     if assignment.ungrouped:
-        click.echo(f"not in a network: {len(assignment.ungrouped)} ({_codes(assignment.ungrouped)})")
+        click.echo(f"not in a network: {len(assignment.ungrouped)} ({listing(assignment.ungrouped)})")
     for note in run.notes[:10]:
         click.echo(f"clusterkit: note: {note}", err=True)
     click.echo(f"wrote {', '.join(path.name for path in written)} to {folder}")

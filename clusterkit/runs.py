@@ -25,14 +25,14 @@ from typing import Any
 
 from clusterkit.budgets.problem import BudgetProblem
 from clusterkit.budgets.results import BudgetAssignment, Exposure, budget_summary, exposure_table
-from clusterkit.errors import InfeasibleError
+from clusterkit.errors import InfeasibleError, InputError
 from clusterkit.metrics.grouping import GroupingMetrics, evaluate_grouping
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.problem.grouping import GroupingProblem
 from clusterkit.problem.pieces import adjacency_for
 from clusterkit.results import Grouping, Status
 
-__all__ = ["EXIT_OK", "EXIT_UNMET", "EXIT_INFEASIBLE", "Run", "summary_of", "run_grouping", "run_budgets"]
+__all__ = ["EXIT_OK", "EXIT_UNMET", "EXIT_INFEASIBLE", "Run", "check_settings", "summary_of", "run_grouping", "run_budgets"]
 
 #: Exit statuses of a run (the CLI's exit codes): every rule holds; written but a rule is unmet; infeasible.
 EXIT_OK, EXIT_UNMET, EXIT_INFEASIBLE = 0, 1, 3
@@ -78,6 +78,20 @@ class Run:
     exposures: tuple[Exposure, ...] = ()
     notes: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def check_settings(*, restarts: int | None = None, workers: int | None = None, time_limit: float | None = None,
+                   gap: float | None = None) -> None:
+    """Check the settings of a method; raises :class:`InputError` naming the parameter."""
+    if restarts is not None and restarts < 1:
+        raise InputError("must be at least 1", source="restarts", value=restarts)
+    if workers is not None and workers < 1:
+        raise InputError("must be at least 1", source="workers", value=workers)
+    if time_limit is not None and not time_limit > 0:
+        raise InputError("must be a positive number of seconds", source="time_limit", value=time_limit)
+    if gap is not None and not 0 <= gap < 1:
+        raise InputError("must lie in [0, 1), e.g. 0.01 for 1%", source="gap", value=gap)
+
 
 
 def summary_of(command: str, *, status: Status, objective: float | None, objective_name: str, bound: float | None,
@@ -159,6 +173,8 @@ def run_grouping(graph: PracticeGraph, problem: GroupingProblem | None = None, *
     from solvers.grouping import group_practices
 
     problem = problem or GroupingProblem()
+    check_settings(restarts=restarts, workers=workers, time_limit=time_limit, gap=gap)
+    problem.check_areas(graph)
     settings = dict(method=method, seed=seed, time_limit=time_limit, solver=solver, gap=gap, restarts=restarts,
                     effort=effort, workers=workers, executor=executor, progress=progress)
     relaxed_because = None

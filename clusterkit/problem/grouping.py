@@ -120,6 +120,15 @@ class GroupingProblem:
         """How a part of the boundary is called in a message: ``sub-ICB``, ``ICB`` or ``part``."""
         return {"sub_icb": "sub-ICB", "icb": "ICB"}.get(self.within, "part") if isinstance(self.within, str) else "part"
 
+    def check_areas(self, graph: PracticeGraph) -> None:
+        """Every ``band_for`` area must be a sub-ICB or ICB of ``graph``'s practices; raises :class:`InputError`."""
+        areas = {(code or "").upper() for p in graph.practices for code in (p.sub_icb, p.icb)} - {""}
+        for area in self.band_for:
+            if area not in areas:
+                shown = ", ".join(sorted(areas)[:12]) + (f", ... ({len(areas)} in all)" if len(areas) > 12 else "")
+                raise InputError(f"area {area} is no sub-ICB or ICB of the selected practices; they have: "
+                                 f"{shown or 'none'}", source="band_for", value=area)
+
     def band_of(self, sub_icb: str | None, icb: str | None) -> Band:
         """The band that applies to a group in this sub-ICB / ICB (a rural waiver or the default)."""
         for code in (sub_icb, icb):

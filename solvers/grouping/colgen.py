@@ -190,6 +190,7 @@ def solve_piece_colgen(
     converged_all = True
     rounds = 0
     deadline = started + 0.85 * time_limit
+    first_lp = None
     for position, count in enumerate(counts):
         if position > 0 and time.perf_counter() >= deadline:
             break  # out of time: the counts left open keep the bound at the all-counts LP's
@@ -202,48 +203,26 @@ def solve_piece_colgen(
                  time.perf_counter() - started, len(pool))
         bounds[count] = bound
         converged_all &= converged
-        if position == 0 and lp is not None and incumbent is not None:
+        if position == 0 and lp is not None:
             value, duals, mu = lp
-            # a better incumbent from the pool first: the smaller the slack, the fewer groups to enumerate
+            # a better incumbent from the pool first (or a first one, when no start was feasible): the smaller
+            # the slack, the fewer groups to enumerate
             columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
             fixed = piece.count if piece.count is not None else (len(pricer.hub_units) or None)
             better, better_group = _best_partition(columns, [pool[c] for c in columns], n, fixed, solver,
                                                    max(1.0, min(10.0, 0.1 * time_limit)), incumbent)
-            if better is not None and better < incumbent[0] - 1e-12:
+            if better is not None and (incumbent is None or better < incumbent[0] - 1e-12):
                 incumbent = (better, better_group)
-            # Only groupings below target = incumbent x (1 - tolerance) need to be found or ruled out: every
-            # group of such a grouping has reduced cost at most target - LP value. Enumerate in two steps:
-            # half that slack first (few groups; the partition over them usually finds a better incumbent,
-            # which shrinks the target), then the slack the improved incumbent needs.
-            fixed = piece.count if piece.count is not None else (len(pricer.hub_units) or None)
-            slack = max(0.0, _target(incumbent[0], tolerance) - value) / 2.0
-            for step in (1, 2):
-                enumerated = enumerate_columns(pricer, duals, mu, slack, deadline)
-                log.info("enumeration step %d, slack %.4g (incumbent %.6g): %s groups after %.1fs", step, slack,
-                         incumbent[0], None if enumerated is None else len(enumerated), time.perf_counter() - started)
-                if enumerated is None:
-                    break
-                pool.update(enumerated)
-                columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
-                remaining = max(2.0, time_limit - (time.perf_counter() - started))
-                objective, unit_group, proof = _partition(columns, [pool[c] for c in columns], n, fixed, solver,
-                                                          remaining, incumbent, gap=tolerance)
-                if objective is not None and objective < incumbent[0] - 1e-12:
-                    incumbent = (objective, unit_group)
-                if proof is None or proof.bound is None:
-                    break
-                # a grouping cheaper than value + slack is made of enumerated groups only: it is in the
-                # partition model, whose bound holds for it; so value + slack bounds the rest
-                proven = min(proof.bound, value + slack, incumbent[0])
-                bounds[None] = max(bounds.get(None, -math.inf), proven)
-                needed = max(0.0, _target(incumbent[0], tolerance) - value)
-                if incumbent[0] - proven <= tolerance * abs(incumbent[0]) + 1e-12 or slack >= needed - 1e-12:
-                    counts = [None]
-                    enumerated_proof = True
-                    break
-                slack = needed
-            if enumerated_proof:
-                break
+        if position == 0 and lp is not None:
+            first_lp = lp
+            if incumbent is not None:
+                incumbent, proven = _prove(pricer, pool, lp, incumbent, tolerance, solver, deadline,
+                                           max(2.0, time_limit - (time.perf_counter() - started)))
+                if proven is not None:
+                    bounds[None] = max(bounds.get(None, -math.inf), proven[0])
+                    if proven[1]:
+                        counts, enumerated_proof = [None], True
+                        break
         # a better grouping with this count may now be in the pool
         if count is not None and bound < cutoff:
             columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
@@ -251,6 +230,14 @@ def solve_piece_colgen(
                                                 max(1.0, min(5.0, deadline - time.perf_counter())), None)
             if value is not None and (incumbent is None or value < incumbent[0] - 1e-12):
                 incumbent = (value, unit_group)
+    if not enumerated_proof and first_lp is not None and incumbent is not None and time.perf_counter() < deadline:
+        # no start was feasible: the incumbent came from the counts' partitions; prove it now
+        incumbent, proven = _prove(pricer, pool, first_lp, incumbent, tolerance, solver, deadline,
+                                   max(2.0, time_limit - (time.perf_counter() - started)))
+        if proven is not None:
+            bounds[None] = max(bounds.get(None, -math.inf), proven[0])
+            if proven[1]:
+                counts, enumerated_proof = [None], True
     if enumerated_proof:
         objective, unit_group = incumbent
     else:
@@ -281,6 +268,48 @@ def solve_piece_colgen(
     status = Status.OPTIMAL if relative is not None and relative <= tolerance + 1e-9 else Status.FEASIBLE
     return ColumnGenerationResult(unit_group, status, objective, valid_bound, len(pool), rounds, converged_all,
                                   seconds)
+
+
+def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbent: tuple[float, np.ndarray],
+           tolerance: float, solver: str, deadline: float, time_limit: float
+           ) -> tuple[tuple[float, np.ndarray], tuple[float, bool] | None]:
+    """Prove ``incumbent`` within ``tolerance`` by enumeration over the LP's duals (or improve it).
+
+    Only groupings below target = incumbent x (1 - tolerance) need to be found or ruled out: every group of
+    such a grouping has reduced cost at most target - LP value. Enumerate in two steps: half that slack first
+    (few groups; the partition over them usually finds a better incumbent, which shrinks the target), then
+    the slack the improved incumbent needs. Returns the incumbent and ``(proven bound, proved?)`` (None when
+    the enumeration ran out of time or columns).
+    """
+    piece = pricer.piece
+    value, duals, mu = lp
+    fixed = piece.count if piece.count is not None else (len(pricer.hub_units) or None)
+    slack = max(0.0, _target(incumbent[0], tolerance) - value) / 2.0
+    proven = None
+    for step in (1, 2):
+        enumerated = enumerate_columns(pricer, duals, mu, slack, deadline)
+        log.info("enumeration step %d, slack %.4g (incumbent %.6g): %s groups", step, slack, incumbent[0],
+                 None if enumerated is None else len(enumerated))
+        if enumerated is None:
+            break
+        pool.update(enumerated)
+        columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
+        objective, unit_group, proof = _partition(columns, [pool[c] for c in columns], pricer.n, fixed, solver,
+                                                  time_limit, incumbent, gap=tolerance)
+        if objective is not None and objective < incumbent[0] - 1e-12:
+            incumbent = (objective, unit_group)
+        if proof is None or proof.bound is None:
+            break
+        # a grouping cheaper than value + slack is made of enumerated groups only: it is in the partition
+        # model, whose bound holds for it; so value + slack bounds the rest
+        bound = min(proof.bound, value + slack, incumbent[0])
+        needed = max(0.0, _target(incumbent[0], tolerance) - value)
+        proved = incumbent[0] - bound <= tolerance * abs(incumbent[0]) + 1e-12 or slack >= needed - 1e-12
+        proven = (max(bound, proven[0]) if proven else bound, proved)
+        if proved:
+            break
+        slack = needed
+    return incumbent, proven
 
 
 #: Relative gap proven when none is asked for (HiGHS's default mip_rel_gap).

@@ -123,6 +123,10 @@ class Pricer:
         piece = self.piece
         deadline = time.perf_counter() + time_limit
         root = self.unit_of[centre]
+        if piece.max_diameter_km is not None:  # a unit wider than the limit fits in no group
+            members = list(piece.units[root])
+            if len(members) > 1 and self.distance[np.ix_(members, members)].max() > piece.max_diameter_km:
+                return math.inf, None
         allowed = self.allowed(centre)
         units = [u for u in range(self.n) if allowed[u]]
         position = {u: k for k, u in enumerate(units)}

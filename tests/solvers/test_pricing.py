@@ -1,6 +1,6 @@
 """Column generation of the exact grouping solver, checked against brute force on tiny pieces.
 
-Each instance is a hand-made :class:`PracticeGraph` of 7 to 9 practices turned into
+Each instance is a hand-made :class:`PracticeGraph` of 5 to 9 practices turned into
 a :class:`PieceProblem` by :func:`clusterkit.problem.pieces.piece_problems`. The brute force enumerates every
 subset of units (at most 2^9) and keeps the feasible groups, taking :meth:`Pricer.cost` as the column
 cost (None: infeasible) so that the tests check the searches (pricing, enumeration, master), not the
@@ -148,15 +148,15 @@ class Instance:
     problem: GroupingProblem
 
 
+#: The ladder's adjacency: two rails of four practices and their four rungs.
+LADDER_EDGES = [(0, 1), (1, 2), (2, 3), (4, 5), (5, 6), (6, 7), (0, 4), (1, 5), (2, 6), (3, 7)]
+
+
 def ladder() -> Instance:
     """Eight practices on a 2 x 4 ladder, 1 km apart, hand-made adjacency (rungs and rails only)."""
     points = [(1000 * (k % 4), 1000 * (k // 4)) for k in range(8)]
     sizes = [3000, 5000, 4000, 6000, 2000, 7000, 3500, 4500]
-    edges = [(0, 1), (1, 2), (2, 3), (4, 5), (5, 6), (6, 7), (0, 4), (1, 5), (2, 6), (3, 7)]
-    return Instance("ladder8", build_graph(points, sizes, edges), GroupingProblem(band=Band(7000, 16000)))
-
-
-LADDER_EDGES = [(0, 1), (1, 2), (2, 3), (4, 5), (5, 6), (6, 7), (0, 4), (1, 5), (2, 6), (3, 7)]
+    return Instance("ladder8", build_graph(points, sizes, LADDER_EDGES), GroupingProblem(band=Band(7000, 16000)))
 
 
 def path_with_cannot() -> Instance:
@@ -375,25 +375,12 @@ def test_solver_without_starts_stays_sound_on_an_lp_gap() -> None:
     check_solution(case.pricer, case.columns, seeded, optimum)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "solve_piece_colgen runs its enumeration proof only when an incumbent exists before the first count "
-    "(`if position == 0 and lp is not None and incumbent is not None`); with starts=[] (or only infeasible "
-    "starts) the incumbent appears later, from the per-count partitions, and is never proven: on this piece "
-    "it returns FEASIBLE 0.6143 with bound 0.4721 in ~0.2 s of a 20 s limit, while the optimum is 0.5320 "
-    "(and is proven OPTIMAL at once when any feasible grouping is passed as a start)"))
 def test_solver_without_starts_proves_the_optimum_despite_an_lp_gap() -> None:
     case = gap_instance()
     result = solve_piece_colgen(case.piece, [], time_limit=20)
     check_solution(case.pricer, case.columns, result, best_partition(case.pricer.n, case.columns))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Pricer.exact and Pricer.allowed never check the diameter inside a must-link unit (allowed() forces "
-    "the centre's own unit in, and the pair cuts only span different units): here P0-P1 are 3 km apart "
-    "under a 2 km limit, so no group can hold them, yet exact(centre P0) returns a finite value 0.439 and "
-    "the column {unit 0}, which Pricer.cost rejects. Harmless downstream (such a unit makes the piece "
-    "infeasible, the value is still a lower bound of +inf, and _generate re-checks columns with cost), but "
-    "it breaks exact's contract"))
 def test_exact_pricing_knows_a_must_link_unit_wider_than_the_diameter() -> None:
     points = [(0, 0), (3000, 0), (1000, 800), (2000, 900), (500, 1800), (2500, 1800)]
     sizes = [3000, 3000, 4000, 3500, 2500, 4500]

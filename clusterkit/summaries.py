@@ -1,0 +1,92 @@
+"""Plain-text summaries a planner reads: of a grouping (with its metrics) and of a study area.
+
+They return strings; the command line prints them, a notebook may too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clusterkit.results import Status
+
+__all__ = ["grouping_text", "area_text", "listing"]
+
+
+def grouping_text(grouping: Any, metrics: Any, problem: Any) -> str:
+    def number(value: float | None, digits: int = 4) -> str:
+        return "unknown" if value is None else f"{value:.{digits}f}"
+
+    gap = "unknown" if grouping.gap is None else f"{grouping.gap:.2%}"
+    if grouping.method == "heuristic":
+        status = {"FEASIBLE": "feasible (heuristic: optimality not proven)",
+                  "NO_SOLUTION": "no grouping meeting every hard rule found (heuristic; not proven impossible)"}
+        line = status.get(grouping.status, grouping.status.lower())
+    elif grouping.status == Status.OPTIMAL:
+        line = (f"optimal (proven by {grouping.solver}): objective {number(grouping.objective)}, "
+                f"bound {number(grouping.bound)}, gap {gap}")
+    else:
+        what = "feasible, optimality not proven" if grouping.status == Status.FEASIBLE else (
+            "no grouping meeting every hard rule found (not proven impossible)")
+        line = f"{what} ({grouping.solver}): objective {number(grouping.objective)}, bound " \
+               f"{number(grouping.bound)}, gap {gap}"
+    meaning = {"distance": "patient-weighted km to each group's centre practice",
+               "alignment": "share of alignment and shared staff lost between groups",
+               "blend": f"blend: {problem.weight:g} alignment lost, {1 - problem.weight:g} scaled distance"}
+    extras = [name for name, value in (("soft band", problem.soft), ("move penalty", problem.move_penalty),
+                                       ("cross penalty", problem.cross_penalty)) if value]
+    lines = [
+        f"status:      {line}",
+        f"objective:   {number(grouping.objective)} ({meaning[problem.objective]}"
+        + (f"; includes {', '.join(extras)}" if extras else "") + ")",
+        f"groups:      {metrics.groups:,} ({metrics.population:,} patients); {metrics.in_band_share:.0%} in band "
+        f"{problem.band}" + (f" or its --band-for waiver ({', '.join(problem.band_for)})" if problem.band_for else "")
+        + (f" (with {len(grouping.flagged)} flagged practice(s) alone above it)"
+                             if grouping.flagged else "") + f", {metrics.connected_share:.0%} connected",
+        f"distance:    {metrics.weighted_km:.3f} km per patient to the group's centre; widest group "
+        f"{metrics.max_diameter_km:.1f} km",
+    ]
+    if metrics.moved_practices is not None:
+        lines.append(f"moved:       {metrics.moved_practices:,} practices ({metrics.moved_patients:,} patients) "
+                     "vs the current grouping")
+    kept = [f"{name} {share:.0%}" for name, share in (("alignment", metrics.alignment_kept_share),
+                                                     ("shared staff", metrics.shared_staff_kept_share))
+            if share is not None]
+    if kept:
+        lines.append(f"kept inside: {', '.join(kept)}")
+    lines.append(f"unwilling:   {len(grouping.unwilling)}"
+                 + (f" ({listing(grouping.unwilling)}; left out)" if grouping.unwilling else ""))
+    lines.append(f"flagged:     {len(grouping.flagged)}"
+                 + (f" ({listing(grouping.flagged)}; above the band, standing alone)" if grouping.flagged else ""))
+    lines += [f"note:        {note}" for note in grouping.notes[:10]]
+    if len(grouping.notes) > 10:
+        lines.append(f"note:        ... {len(grouping.notes) - 10} more in summary.json")
+    return "\n".join(lines)
+
+
+def listing(codes: tuple[str, ...], limit: int = 10) -> str:
+    shown = ", ".join(codes[:limit])
+    return shown + (f", ... ({len(codes)} in all)" if len(codes) > limit else "")
+
+
+def area_text(summary: Any) -> str:
+    q = summary.list_size_quantiles
+    lines = [
+        f"source:      {summary.source}",
+        f"practices:   {summary.practices:,}",
+        f"population:  {summary.population:,}",
+        f"areas:       {summary.icbs} ICB(s), {summary.sub_icbs} sub-ICB(s), {summary.current_groups:,} current group(s)",
+        "list size:   " + ", ".join(f"{label} {q[key]:,}" for label, key in
+                                    (("min", 0.0), ("p10", 0.1), ("p25", 0.25), ("median", 0.5), ("p75", 0.75),
+                                     ("p90", 0.9), ("max", 1.0)) if key in q),
+        "relations:   " + ", ".join(f"{name} {count:,}" for name, count in summary.relations.items()),
+        f"no current group: {len(summary.without_current_group)}"
+        + (f" ({listing(summary.without_current_group)})" if summary.without_current_group else ""),
+        f"unwilling:   {len(summary.unwilling)}" + (f" ({listing(summary.unwilling)})" if summary.unwilling else ""),
+        f"isolated:    {len(summary.isolated)}" + (f" ({listing(summary.isolated)})" if summary.isolated else "")
+        + (f"; {summary.bridges} bridging edge(s) added" if summary.bridges else ""),
+    ]
+    if summary.grouping:
+        g = summary.grouping
+        lines.append(f"grouping:    {g['practices']:,} practices in {g['groups']:,} groups; {g['not_covered']:,} not covered")
+    lines.append("ok")
+    return "\n".join(lines)
