@@ -7,7 +7,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import pytest
 
 from clusterkit import parallel
-from clusterkit.heuristic.driver import PieceTask, solve_tasks
+from clusterkit.heuristic.tasks import PieceTask, solve_tasks
 from clusterkit.parallel import run_tasks
 from clusterkit.problem.grouping import GroupingProblem
 from clusterkit.problem.pieces import piece_problems

@@ -46,11 +46,12 @@ INSTANCES: dict[str, Instance] = {
 
 
 def default_data_path() -> Path:
-    """The practices CSV: ``$CLUSTERKIT_NHS_DATA`` or ``../shared/data/nhs/gp_practices_england.csv``
-    beside the repository."""
+    """The practices CSV in the data folder ``$CLUSTERKIT_NHS_DATA`` (as the tests and examples read it; a path
+    to the CSV itself also works), else in ``../shared/data/nhs`` beside the repository."""
     from_environment = os.environ.get(DATA_VARIABLE)
     if from_environment:
-        return Path(from_environment)
+        path = Path(from_environment)
+        return path / "gp_practices_england.csv" if path.is_dir() else path
     repository = Path(__file__).resolve().parents[2]
     return repository.parent / "shared" / "data" / "nhs" / "gp_practices_england.csv"
 

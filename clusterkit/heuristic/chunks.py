@@ -20,6 +20,7 @@ from clusterkit.model.graph import PracticeGraph
 from clusterkit.problem.grouping import GroupingProblem
 from clusterkit.heuristic.effort import Effort
 from clusterkit.heuristic.recombine import SetPartition
+from clusterkit.heuristic.tasks import PieceTask, solve_tasks
 from clusterkit.problem.piece import PieceProblem
 from clusterkit.problem.pieces import piece_problems
 
@@ -101,8 +102,6 @@ def initial_from_chunks(graph: PracticeGraph, problem: GroupingProblem, piece: P
     chunk_pieces, _ = piece_problems(graph, replace(problem, count=None),
                                    [(f"{piece.name or 'all'}#{k}", codes) for k, codes in enumerate(chunks)])
     seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, size=len(chunk_pieces))
-    from clusterkit.heuristic.driver import PieceTask, solve_tasks  # the driver runs chunks as it runs pieces
-
     solutions = solve_tasks([PieceTask(chunk, int(s), effort.restarts, effort.oscillate, set_partition=set_partition)
                              for chunk, s in zip(chunk_pieces, seeds)], workers=workers, executor=executor)
     group_of: dict[str, int] = {}
