@@ -216,13 +216,11 @@ def solve_piece_colgen(
         if position == 0 and lp is not None:
             first_lp = lp
             if incumbent is not None:
-                incumbent, proven = _prove(pricer, pool, lp, incumbent, tolerance, solver, deadline,
-                                           max(2.0, time_limit - (time.perf_counter() - started)))
-                if proven is not None:
-                    bounds[None] = max(bounds.get(None, -math.inf), proven[0])
-                    if proven[1]:
-                        counts, enumerated_proof = [None], True
-                        break
+                incumbent, enumerated_proof = _prove(pricer, pool, lp, incumbent, tolerance, solver, deadline,
+                                                     max(2.0, time_limit - (time.perf_counter() - started)), bounds)
+                if enumerated_proof:
+                    counts = [None]
+                    break
         # a better grouping with this count may now be in the pool
         if count is not None and bound < cutoff:
             columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
@@ -232,12 +230,10 @@ def solve_piece_colgen(
                 incumbent = (value, unit_group)
     if not enumerated_proof and first_lp is not None and incumbent is not None and time.perf_counter() < deadline:
         # no start was feasible: the incumbent came from the counts' partitions; prove it now
-        incumbent, proven = _prove(pricer, pool, first_lp, incumbent, tolerance, solver, deadline,
-                                   max(2.0, time_limit - (time.perf_counter() - started)))
-        if proven is not None:
-            bounds[None] = max(bounds.get(None, -math.inf), proven[0])
-            if proven[1]:
-                counts, enumerated_proof = [None], True
+        incumbent, enumerated_proof = _prove(pricer, pool, first_lp, incumbent, tolerance, solver, deadline,
+                                             max(2.0, time_limit - (time.perf_counter() - started)), bounds)
+        if enumerated_proof:
+            counts = [None]
     if enumerated_proof:
         objective, unit_group = incumbent
     else:
@@ -271,21 +267,20 @@ def solve_piece_colgen(
 
 
 def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbent: tuple[float, np.ndarray],
-           tolerance: float, solver: str, deadline: float, time_limit: float
-           ) -> tuple[tuple[float, np.ndarray], tuple[float, bool] | None]:
+           tolerance: float, solver: str, deadline: float, time_limit: float,
+           bounds: dict[int | None, float]) -> tuple[tuple[float, np.ndarray], bool]:
     """Prove ``incumbent`` within ``tolerance`` by enumeration over the LP's duals (or improve it).
 
     Only groupings below target = incumbent x (1 - tolerance) need to be found or ruled out: every group of
     such a grouping has reduced cost at most target - LP value. Enumerate in two steps: half that slack first
     (few groups; the partition over them usually finds a better incumbent, which shrinks the target), then
-    the slack the improved incumbent needs. Returns the incumbent and ``(proven bound, proved?)`` (None when
-    the enumeration ran out of time or columns).
+    the slack the improved incumbent needs. Raises ``bounds[None]`` (the all-counts bound) to what it proves;
+    returns the incumbent and whether it is proven within the tolerance.
     """
     piece = pricer.piece
     value, duals, mu = lp
     fixed = piece.count if piece.count is not None else (len(pricer.hub_units) or None)
     slack = max(0.0, _target(incumbent[0], tolerance) - value) / 2.0
-    proven = None
     for step in (1, 2):
         enumerated = enumerate_columns(pricer, duals, mu, slack, deadline)
         log.info("enumeration step %d, slack %.4g (incumbent %.6g): %s groups", step, slack, incumbent[0],
@@ -304,12 +299,11 @@ def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbe
         # model, whose bound holds for it; so value + slack bounds the rest
         bound = min(proof.bound, value + slack, incumbent[0])
         needed = max(0.0, _target(incumbent[0], tolerance) - value)
-        proved = incumbent[0] - bound <= tolerance * abs(incumbent[0]) + 1e-12 or slack >= needed - 1e-12
-        proven = (max(bound, proven[0]) if proven else bound, proved)
-        if proved:
-            break
+        bounds[None] = max(bounds.get(None, -math.inf), bound)
+        if incumbent[0] - bound <= tolerance * abs(incumbent[0]) + 1e-12 or slack >= needed - 1e-12:
+            return incumbent, True
         slack = needed
-    return incumbent, proven
+    return incumbent, False
 
 
 #: Relative gap proven when none is asked for (HiGHS's default mip_rel_gap).
