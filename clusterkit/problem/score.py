@@ -164,8 +164,9 @@ class GroupScorer:
         return score
 
     def practices(self, units: Iterable[int]) -> np.ndarray:
-        """Practice indices of a group of units."""
-        return np.array([i for u in units for i in self.piece.units[u]], dtype=np.int64)
+        """Practice indices of a group of units, sorted: a score is summed in one order, whatever order a set
+        of units iterates in, so that it is the same to the last bit however the group was built."""
+        return np.array(sorted(i for u in units for i in self.piece.units[u]), dtype=np.int64)
 
     def centre(self, units: Iterable[int]) -> tuple[int, float]:
         """The group's centre practice (its hub, else its 1-median) and its patients' km to it."""
