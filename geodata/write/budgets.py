@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from clusterkit.budgets.results import BudgetAssignment, Exposure, worst_loss_share
 from clusterkit.model.graph import PracticeGraph
-from geodata.write.files import write_csv, write_json
+from geodata.write.files import write_csv
 from geodata.write.geojson import practice_features, write_feature_collection
 
 
@@ -75,27 +75,3 @@ def write_holders_geojson(path: str | Path, graph: PracticeGraph, assignment: Bu
             })
             features.append({"type": "Feature", "properties": properties, "geometry": dict(base[code]["geometry"])})
     return write_feature_collection(path, features, name="holders")
-
-
-def write_budget_outputs(
-    folder: str | Path,
-    graph: PracticeGraph,
-    assignment: BudgetAssignment,
-    exposures: Sequence[Exposure],
-    summary: Mapping[str, Any],
-    *,
-    schedule: Sequence[float],
-    variance: float,
-    loss_threshold: float,
-) -> list[Path]:
-    """Write ``assignments.csv``, ``exposure.csv``, ``holders.geojson`` and ``summary.json`` into ``folder``.
-
-    Each file is written atomically; the folder must exist (see :func:`geodata.write.files.prepare_out_dir`).
-    """
-    out = Path(folder)
-    return [
-        write_assignments_csv(out / "assignments.csv", assignment, schedule, variance, loss_threshold),
-        write_exposure_csv(out / "exposure.csv", exposures),
-        write_holders_geojson(out / "holders.geojson", graph, assignment, schedule, variance, loss_threshold),
-        write_json(out / "summary.json", summary),
-    ]

@@ -1,59 +1,82 @@
 """The output registry: which files each command's run writes, and one call that writes them.
 
-``write_outputs(run, folder)`` looks up the writers of ``run.command`` and writes every file (or those of
-the ``formats`` asked for). A new output format is one more entry of :data:`WRITERS`; a new command one
-more key.
+``write_outputs(run, folder)`` writes every file registered for ``run.command`` (or those of the ``formats``
+asked for). A new output file is one more :class:`OutputFile` of :data:`OUTPUTS`; a new command one more key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geodata.write.budgets import write_budget_outputs
-from geodata.write.grouping import write_grouping_outputs
+from clusterkit.errors import InputError
+from geodata.write.budgets import write_assignments_csv, write_exposure_csv, write_holders_geojson
+from geodata.write.files import write_json
+from geodata.write.grouping import write_grouped_practices, write_groups, write_groups_table
 
-__all__ = ["FORMATS", "WRITERS", "write_outputs"]
+__all__ = ["FORMATS", "OutputFile", "OUTPUTS", "write_outputs"]
 
 #: File formats a run may write.
 FORMATS = ("csv", "geojson", "json")
 
 
-def _grouping(run: Any, folder: Path) -> list[Path]:
-    return write_grouping_outputs(folder, run.graph, run.result, run.metrics, run.summary)
+@dataclass(frozen=True)
+class OutputFile:
+    """One file of a run's output set: its name and how to write it from a :class:`clusterkit.runs.Run`."""
+
+    name: str
+    write: Callable[[Any, Path], Path]
+
+    @property
+    def format(self) -> str:
+        return self.name.rsplit(".", 1)[-1]
 
 
-def _budgets(run: Any, folder: Path) -> list[Path]:
-    problem = run.result.params
-    return write_budget_outputs(folder, run.graph, run.result, run.exposures, run.summary,
-                                schedule=problem["schedule"], variance=problem["variance"],
-                                loss_threshold=problem["loss_threshold"])
+def _schedule(run: Any) -> tuple[Any, Any, Any]:
+    params = run.result.params
+    return params["schedule"], params["variance"], params["loss_threshold"]
 
 
-#: Command -> the writer of its output set.
-WRITERS: dict[str, Callable[[Any, Path], list[Path]]] = {"group": _grouping, "demo": _grouping, "budgets": _budgets}
+_SUMMARY = OutputFile("summary.json", lambda run, path: write_json(path, run.summary))
+_GROUPING = (
+    OutputFile("groups.csv", lambda run, path: write_groups(path, run.result)),
+    OutputFile("groups_table.csv", lambda run, path: write_groups_table(path, run.result, run.metrics)),
+    OutputFile("practices.geojson", lambda run, path: write_grouped_practices(path, run.graph, run.result)),
+    _SUMMARY,
+)
+
+#: Command -> the files of its output set, in writing order.
+OUTPUTS: dict[str, tuple[OutputFile, ...]] = {
+    "group": _GROUPING,
+    "demo": _GROUPING,
+    "budgets": (
+        OutputFile("assignments.csv", lambda run, path: write_assignments_csv(path, run.result, *_schedule(run))),
+        OutputFile("exposure.csv", lambda run, path: write_exposure_csv(path, run.exposures)),
+        OutputFile("holders.geojson", lambda run, path: write_holders_geojson(path, run.graph, run.result,
+                                                                              *_schedule(run))),
+        _SUMMARY,
+    ),
+}
 
 
 def write_outputs(run: Any, folder: str | Path, formats: Collection[str] | None = None) -> list[Path]:
     """Write the output set of ``run`` (a :class:`clusterkit.runs.Run`) into ``folder``; returns the paths.
 
-    ``formats`` keeps only files of those suffixes (default: every file of the set).
-    """
-    unknown = set(formats or ()) - set(FORMATS)
-    if unknown:
-        from clusterkit.errors import InputError
+    ``formats`` keeps only the files of those formats (default: every file of the set).
 
-        raise InputError(f"unknown output format(s) {', '.join(sorted(unknown))}; choose from {', '.join(FORMATS)}",
-                         source="--format")
-    writer = WRITERS.get(run.command)
-    if writer is None:
+    Raises
+    ------
+    InputError
+        For an unknown format.
+    """
+    unknown = sorted(set(formats or ()) - set(FORMATS))
+    if unknown:
+        raise InputError(f"unknown output format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}",
+                         source="format")
+    if run.command not in OUTPUTS:
         raise ValueError(f"no outputs registered for command {run.command!r}")
-    written = writer(run, Path(folder))
-    if formats is not None:
-        keep = {f".{name}" for name in formats}
-        for path in written:
-            if path.suffix not in keep:
-                path.unlink()
-        written = [path for path in written if path.suffix in keep]
-    return written
+    folder = Path(folder)
+    return [output.write(run, folder / output.name) for output in OUTPUTS[run.command]
+            if formats is None or output.format in formats]

@@ -230,3 +230,20 @@ def test_prepare_out_dir(tmp_path: Path) -> None:
 def test_write_creates_missing_parent_folders(tmp_path: Path) -> None:
     path = write_text(tmp_path / "deep" / "er" / "x.txt", "hi")
     assert path.read_text() == "hi"
+
+
+def test_the_output_registry_writes_a_runs_set_or_the_formats_asked(tmp_path: Path) -> None:
+    from clusterkit.runs import run_grouping
+    from clusterkit.synthetic import synthetic_county
+    from geodata.write.outputs import OUTPUTS, write_outputs
+
+    run = run_grouping(synthetic_county(seed=1).with_adjacency(), workers=1)
+    (tmp_path / "all").mkdir()
+    every = write_outputs(run, tmp_path / "all")
+    assert [path.name for path in every] == [output.name for output in OUTPUTS["group"]]
+    (tmp_path / "csv").mkdir()
+    only_csv = write_outputs(run, tmp_path / "csv", formats={"csv"})
+    assert sorted(path.name for path in only_csv) == ["groups.csv", "groups_table.csv"]
+    assert sorted(path.name for path in (tmp_path / "csv").iterdir()) == ["groups.csv", "groups_table.csv"]
+    with pytest.raises(InputError, match="unknown output format"):
+        write_outputs(run, tmp_path, formats={"shp"})
