@@ -62,3 +62,16 @@ def test_heuristic_pieces_are_the_same_on_any_executor() -> None:
     for mine, theirs in zip(here, elsewhere):
         assert mine.name == theirs.name and (mine.unit_group == theirs.unit_group).all()
         assert mine.cost == theirs.cost
+
+
+def test_tasks_are_spawn_safe() -> None:
+    """Pieces travel to processes started afresh (spawn, as on macOS, Windows or a Dask worker)."""
+    from multiprocessing import get_context
+
+    graph = synthetic_county(seed=2).with_adjacency()
+    pieces, _ = piece_problems(graph, GroupingProblem(within="sub_icb"))
+    tasks = [PieceTask(piece, seed=7, restarts=1, oscillate=0) for piece in pieces]
+    with ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as spawned:
+        remote = solve_tasks(tasks, executor=spawned)
+    for mine, theirs in zip(solve_tasks(tasks, workers=1), remote):
+        assert (mine.unit_group == theirs.unit_group).all() and mine.cost == theirs.cost
