@@ -166,15 +166,20 @@ class GroupScorer:
     def practices(self, units: Iterable[int]) -> np.ndarray:
         """Practice indices of a group of units, sorted: a score is summed in one order, whatever order a set
         of units iterates in, so that it is the same to the last bit however the group was built."""
-        return np.array(sorted(i for u in units for i in self.piece.units[u]), dtype=np.int64)
+        piece_units = self.piece.units
+        members = [i for u in units for i in piece_units[u]]
+        members.sort()
+        return np.array(members, dtype=np.int64)
 
     def centre(self, units: Iterable[int]) -> tuple[int, float]:
         """The group's centre practice (its hub, else its 1-median) and its patients' km to it."""
         units = list(units)
-        index = self.practices(units)
-        piece = self.piece
+        return self._centre(units, self.practices(units))
+
+    def _centre(self, units: Sequence[int], index: np.ndarray) -> tuple[int, float]:
         if len(index) == 1:
             return int(index[0]), 0.0
+        piece = self.piece
         block = self.distance[index[:, None], index]
         if self.has_hubs:
             hub = next((piece.hub_practice[u] for u in units if u in piece.hub_practice), None)
@@ -192,7 +197,7 @@ class GroupScorer:
         index = self.practices(units)
         sizes = piece.sizes[index]
         population = float(sizes.sum())
-        _, distance_total = self.centre(units)
+        _, distance_total = self._centre(tuple(units), index)
         lower, upper, minority = group_band(piece, index)
         outside = max(0.0, lower - population, population - upper)
         diameter = 0.0
