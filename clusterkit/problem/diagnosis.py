@@ -9,8 +9,10 @@ from __future__ import annotations
 import math
 
 import networkx as nx
+import numpy as np
 
 from clusterkit.errors import InfeasibleError, InputError
+from clusterkit.model.coordinates import distance_matrix
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.problem.pieces import split_pieces
 from clusterkit.problem.pieces import too_large
@@ -67,10 +69,8 @@ def infeasibility_reasons(graph: PracticeGraph, problem: GroupingProblem) -> lis
             if a in chain and b in chain:
                 reasons.append(f"{a} and {b} cannot link, but the must-link chain {names} ties them together")
         if problem.max_diameter_km is not None and len(members) > 1:
-            import numpy as np
-
             xy = np.array([(graph.practice(c).x, graph.practice(c).y) for c in members])
-            diameter = float(np.sqrt(((xy[:, None] - xy[None, :]) ** 2).sum(axis=2)).max()) / 1000.0
+            diameter = float(distance_matrix(xy).max())
             if diameter > problem.max_diameter_km:
                 reasons.append(f"must-link chain {names} spans {diameter:.1f} km, above --max-diameter-km "
                                f"{problem.max_diameter_km:g}")

@@ -28,6 +28,7 @@ inside groups depend on pairs of groups in the heuristic's moves and enter there
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -152,6 +153,22 @@ class GroupScorer:
         self.unit_sizes = np.array([piece.sizes[list(unit)].sum() for unit in piece.units])
         self.relation_factor = (piece.relation_weight / piece.relation_total
                                 if piece.relation_weight and piece.relation_total else 0.0)
+
+    @cached_property
+    def unit_centre_costs(self) -> np.ndarray:
+        """``(units, practices)``: the cost a unit adds to a group centred at each practice.
+
+        The score's distance term once a group's centre is fixed (distance weight x patient-km / (distance
+        scale x patients of the piece)): linear in the group's units, so it is the assignment coefficient of
+        the p-median and the pricing of column generation.
+        """
+        piece = self.piece
+        scale = piece.distance_weight / (piece.distance_scale * piece.population)
+        costs = np.zeros((len(piece.units), len(piece.codes)))
+        for unit, members in enumerate(piece.units):
+            index = np.array(members)
+            costs[unit] = scale * (piece.sizes[index] @ self.distance[index])
+        return costs
 
     def evaluate(self, units: Iterable[int]) -> Score:
         """The :class:`Score` of a group made of ``units`` (alignment and shared staff excluded)."""

@@ -39,6 +39,7 @@ from clusterkit.model.graph import PracticeGraph
 from clusterkit.problem.grouping import GroupingProblem
 from clusterkit.problem.piece import PieceProblem
 from clusterkit.problem.pieces import adjacency_for, piece_problems
+from clusterkit.problem.score import GroupScorer
 from clusterkit.results import Status
 from solvers.door import new_variable, solve
 from solvers.grouping.families import add_assignment, add_band, add_cannot_links, add_contiguity, add_count, add_relations
@@ -57,15 +58,6 @@ class PMedianModel:
     x: dict[tuple[int, int], pulp.LpVariable]
     y: dict[int, pulp.LpVariable]
     centre_unit: dict[int, int]
-
-
-def _unit_costs(piece: PieceProblem, distance: np.ndarray, candidates: list[int]) -> np.ndarray:
-    """``cost[u, k]``: patient-km of unit ``u`` to candidate centre ``candidates[k]``."""
-    costs = np.zeros((len(piece.units), len(candidates)))
-    for u, members in enumerate(piece.units):
-        index = np.array(members)
-        costs[u] = piece.sizes[index] @ distance[np.ix_(index, candidates)]
-    return costs
 
 
 def _allowed(piece: PieceProblem, distance: np.ndarray, candidates: list[int]) -> np.ndarray:
@@ -87,7 +79,7 @@ def build_pmedian(piece: PieceProblem, distance: np.ndarray, *, contiguity: bool
     """The p-median model of one piece (see the module docstring); with ``contiguity``, the degree family
     :func:`~solvers.grouping.families.add_contiguity` too (valid cuts, not a full contiguity model)."""
     candidates = list(range(len(piece.codes)))
-    costs = _unit_costs(piece, distance, candidates)
+    costs = GroupScorer(piece, distance).unit_centre_costs
     allowed = _allowed(piece, distance, candidates)
     unit_of = {i: u for u, members in enumerate(piece.units) for i in members}
     unit_sizes = np.array([piece.sizes[list(m)].sum() for m in piece.units])
@@ -98,8 +90,7 @@ def build_pmedian(piece: PieceProblem, distance: np.ndarray, *, contiguity: bool
         for c in y:
             if allowed[u, c]:
                 x[u, c] = y[c] if unit_of[c] == u else new_variable(model, f"x_{u}_{c}", 0, 1, pulp.LpBinary)
-    scale = piece.distance_weight / (piece.distance_scale * piece.population)
-    objective = [scale * costs[u, c] * var for (u, c), var in x.items() if unit_of[c] != u or costs[u, c]]
+    objective = [costs[u, c] * var for (u, c), var in x.items() if unit_of[c] != u or costs[u, c]]
     by_centre: dict[int, list[tuple[int, pulp.LpVariable]]] = {c: [] for c in y}
     by_unit: dict[int, list[pulp.LpVariable]] = {u: [] for u in range(len(piece.units))}
     for (u, c), var in x.items():

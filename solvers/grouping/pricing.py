@@ -36,11 +36,7 @@ class Pricer:
         self.unit_of = {i: u for u, members in enumerate(piece.units) for i in members}
         hubs = set(piece.hub_practice.values())
         self.centres = sorted(hubs) if hubs else list(range(len(piece.codes)))
-        scale = piece.distance_weight / (piece.distance_scale * piece.population)
-        self.assign_cost = np.zeros((self.n, len(piece.codes)))
-        for u, members in enumerate(piece.units):
-            index = np.array(members)
-            self.assign_cost[u] = scale * (piece.sizes[index] @ self.distance[index])
+        self.assign_cost = self.scorer.unit_centre_costs
         self.cannot_units: list[set[int]] = [set() for _ in range(self.n)]
         for i, partners in enumerate(piece.cannot):
             for j in partners:
