@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from clusterkit import __version__
-from clusterkit.errors import ClusterkitError, InfeasibleError, InputError
+from clusterkit.errors import ClusterkitError, InfeasibleError, InputError, StorageError
 from clusterkit.summaries import area_text, grouping_text, listing
 
 log = logging.getLogger("clusterkit")
@@ -78,8 +78,14 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             click.echo(f"clusterkit: error: {error}", err=True)
             context.exit(error.exit_code)
         except KeyboardInterrupt:
-            click.echo("clusterkit: interrupted; no output was left half-written", err=True)
+            click.echo("clusterkit: interrupted; --out was left as it was", err=True)
             context.exit(130)
+        except OSError as error:  # the machine, not the request: one line, exit 4
+            storage = StorageError.from_os_error(error, "cannot read or write")
+            if verbosity >= 2:
+                raise storage from error
+            click.echo(f"clusterkit: error: {storage}", err=True)
+            context.exit(storage.exit_code)
         except (click.exceptions.Exit, click.ClickException):
             raise
         except Exception as error:  # a bug: say so in one line, keep the traceback for -vv
@@ -89,6 +95,13 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             context.exit(1)
 
     return wrapper
+
+
+def _out_folder(value: str) -> Path:
+    """``--out``: a folder name, never empty (an empty one would mean the current folder)."""
+    if not value.strip():
+        raise click.BadParameter("is empty; name the folder for the outputs")
+    return Path(value)
 
 
 def practice_inputs(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -262,7 +275,8 @@ def validate(groups: Path | None, output_format: str, **options: Any) -> None:
 @click.option("--best-effort", is_flag=True,
               help="When the hard rules cannot be met, group with a soft band anyway, write it and exit 1 "
                    "(instead of exit 3 with nothing written).")
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder for the outputs.")
+@click.option("--out", "out_dir", required=True, callback=lambda _, __, value: _out_folder(value),
+              help="Folder for the outputs (written whole: nothing changes there unless the run succeeds).")
 @click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder.")
 @reports_errors
 def group(band: str, soft: bool, penalty: float, band_for: tuple[str, ...], contiguity: bool, within: str,
@@ -292,9 +306,10 @@ def group(band: str, soft: bool, penalty: float, band_for: tuple[str, ...], cont
     from clusterkit.problem.band import Band
     from clusterkit.problem.grouping import GroupingProblem
     from clusterkit.runs import check_settings, run_grouping
-    from geodata import prepare_out_dir, read_grouping, read_practice_list
+    from geodata import OutputSet, read_grouping, read_practice_list
+    from geodata.write.outputs import write_outputs
 
-    check_settings(restarts=restarts, workers=workers, time_limit=time_limit, gap=gap)
+    check_settings(restarts=restarts, workers=workers, time_limit=time_limit, gap=gap, seed=seed)
     problem = GroupingProblem(
         band=Band.parse(band), soft=soft, penalty=penalty, contiguity=contiguity, within=within,
         cross_penalty=cross_penalty, max_diameter_km=max_diameter_km, band_for=_parse_band_for(band_for),
@@ -307,21 +322,18 @@ def group(band: str, soft: bool, penalty: float, band_for: tuple[str, ...], cont
               else {p.code: p.group for p in graph.practices if p.group})
     hubs = read_practice_list(centres, graph, encoding=encoding) if centres else ()
     problem = replace(problem, current=labels or None, centres=hubs)
-    existed = out_dir.exists()
-    folder = prepare_out_dir(out_dir, overwrite)  # a bad --out fails before the long computation
+    output = OutputSet(out_dir, overwrite)  # a bad --out fails before the long computation
     try:
-        with _progress_bar("areas", "area") as progress:
+        with output, _progress_bar("areas", "area") as progress:
             run = run_grouping(graph, problem, method=method, seed=seed, time_limit=time_limit, solver=solver,
                                gap=gap, restarts=restarts, effort=effort, workers=workers, best_effort=best_effort,
                                current=labels, sources=sources, progress=progress)
-    except BaseException as error:
-        if isinstance(error, InfeasibleError):
-            for reason in error.reasons[1:10]:
-                click.echo(f"clusterkit: also: {reason}", err=True)
-        if not existed and folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()  # nothing was written: leave nothing behind
+            written = write_outputs(run, output.folder)
+    except InfeasibleError as error:
+        for reason in error.reasons[1:10]:
+            click.echo(f"clusterkit: also: {reason}", err=True)
         raise
-    _finish_grouping(folder, run)
+    _report_grouping(output.given, run, written)
 
 
 def _parse_band_for(texts: tuple[str, ...]) -> dict[str, Any]:
@@ -357,14 +369,11 @@ def _progress_bar(description: str, unit: str) -> Iterator[Callable[[int, int], 
         yield progress
 
 
-def _finish_grouping(folder: Path, run: Any, inputs_written: tuple[str, ...] = ()) -> None:
-    """Write a grouping run's outputs, print it; exit with the run's status (1 when some rule is unmet)."""
-    from geodata.write.outputs import write_outputs
-
+def _report_grouping(folder: Path, run: Any, written: list[Path], inputs_written: tuple[str, ...] = ()) -> None:
+    """Print a grouping run whose outputs are in place; exit with the run's status (1 when a rule is unmet)."""
     if run.summary.get("best_effort"):
         click.echo(f"clusterkit: {run.summary['best_effort']}; --best-effort: grouped with a soft band instead",
                    err=True)
-    written = write_outputs(run, folder)
     click.echo(grouping_text(run.result, run.metrics, run.extra["problem"]))
     click.echo(f"wrote {', '.join([*inputs_written, *(path.name for path in written)])} to {folder}")
     if run.unmet:
@@ -374,7 +383,8 @@ def _finish_grouping(folder: Path, run: Any, inputs_written: tuple[str, ...] = (
 
 
 @main.command(context_settings=CONTEXT)
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder for the outputs.")
+@click.option("--out", "out_dir", required=True, callback=lambda _, __, value: _out_folder(value),
+              help="Folder for the outputs (written whole: nothing changes there unless the run succeeds).")
 @click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic county.")
 @reports_errors
@@ -395,23 +405,29 @@ def demo(out_dir: Path, overwrite: bool, seed: int) -> None:
     from clusterkit.problem.grouping import GroupingProblem
     from clusterkit.runs import run_grouping
     from clusterkit.synthetic import synthetic_county, synthetic_relations
-    from geodata import prepare_out_dir, write_practices_csv, write_relations_csv
+    from clusterkit.runs import check_settings
+    from geodata import OutputSet, write_practices_csv, write_relations_csv
+    from geodata.write.outputs import write_outputs
 
-    folder = prepare_out_dir(out_dir, overwrite)
-    county = synthetic_county(seed=seed)
-    relations = synthetic_relations(county, seed=seed)
-    inputs = (write_practices_csv(folder / "county_practices.csv", county),
-              write_relations_csv(folder / "county_relations.csv", relations))
-    graph = load_inputs({"practices": inputs[0], "relations": inputs[1]})
-    described = describe(graph)
-    click.echo(f"synthetic county (seed {seed})")
-    click.echo(area_text(described).removesuffix("\nok"))
-    problem = GroupingProblem()
-    click.echo(f"\ngrouping: heuristic, band {problem.band}, contiguous, {problem.objective} objective")
-    with _progress_bar("areas", "area") as progress:
-        run = run_grouping(graph, problem, seed=seed, sources=list(inputs), command="demo", progress=progress,
-                           extra={"county": described.to_dict()})
-    _finish_grouping(folder, run, inputs_written=tuple(path.name for path in inputs))
+    check_settings(seed=seed)
+    with OutputSet(out_dir, overwrite) as output:
+        county = synthetic_county(seed=seed)
+        relations = synthetic_relations(county, seed=seed)
+        inputs = (write_practices_csv(output.folder / "county_practices.csv", county),
+                  write_relations_csv(output.folder / "county_relations.csv", relations))
+        graph = load_inputs({"practices": inputs[0], "relations": inputs[1]})
+        graph = graph.with_meta(source=str(output.out / inputs[0].name))  # where the file will be
+        described = describe(graph)
+        click.echo(f"synthetic county (seed {seed})")
+        click.echo(area_text(described).removesuffix("\nok"))
+        problem = GroupingProblem()
+        click.echo(f"\ngrouping: heuristic, band {problem.band}, contiguous, {problem.objective} objective")
+        with _progress_bar("areas", "area") as progress:
+            run = run_grouping(graph, problem, seed=seed, command="demo", progress=progress,
+                               sources=[(str(output.out / path.name), path) for path in inputs],
+                               extra={"county": described.to_dict()})
+        written = write_outputs(run, output.folder)
+    _report_grouping(output.given, run, written, inputs_written=tuple(path.name for path in inputs))
 
 
 @main.command(context_settings=CONTEXT)
@@ -446,7 +462,8 @@ def demo(out_dir: Path, overwrite: bool, seed: int) -> None:
 @click.option("--gap", type=float, default=0.0, show_default=True,
               help="Relative gap at which a solver stage may stop (0: proven exact).")
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes solving networks in parallel.")
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder for the outputs.")
+@click.option("--out", "out_dir", required=True, callback=lambda _, __, value: _out_folder(value),
+              help="Folder for the outputs (written whole: nothing changes there unless the run succeeds).")
 @click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder.")
 @reports_errors
 def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: int, min_list_size: int,
@@ -471,7 +488,7 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
     """
     from clusterkit.budgets.problem import BudgetProblem, parse_schedule
     from clusterkit.runs import run_budgets
-    from geodata import prepare_out_dir
+    from geodata import OutputSet
     from geodata.read.budgets import read_consortia, read_networks, read_preferences, read_specialties
     from geodata.write.outputs import write_outputs
 
@@ -488,11 +505,11 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
         consortia=read_consortia(consortia, graph, labels, encoding) if consortia else (),
         schedule=shares, variance=variance, loss_threshold=loss_threshold,
     )
-    folder = prepare_out_dir(out_dir, overwrite)
-    with _progress_bar("networks", "network") as progress:
+    with OutputSet(out_dir, overwrite) as output, _progress_bar("networks", "network") as progress:
         run = run_budgets(graph, labels, problem, solver=solver, time_limit=time_limit, gap=gap, workers=workers,
                           sources=sources, progress=progress)
-    written = write_outputs(run, folder)
+        written = write_outputs(run, output.folder)
+    folder = output.given
     assignment, summary = run.result, run.summary
     counts = ", ".join(f"{count} {status.lower()}" for status, count in assignment.status_counts.items() if count)
     largest = f"{assignment.objective:.3f}" if assignment.objective is not None else "none"

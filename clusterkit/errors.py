@@ -4,14 +4,15 @@ Every error that reaches a user is one of these. ``cli.py`` maps them to exit co
 message on one line; library callers catch them by type.
 
 Exit codes: 2 for bad input or usage (:class:`InputError`, :class:`SolverError`), 3 for a valid request
-that no solution can satisfy (:class:`InfeasibleError`).
+that no solution can satisfy (:class:`InfeasibleError`), 4 for the environment: a file or folder that cannot be
+read or written, a full disk (:class:`StorageError`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ClusterkitError", "InputError", "InfeasibleError", "SolverError"]
+__all__ = ["ClusterkitError", "InputError", "InfeasibleError", "SolverError", "StorageError"]
 
 
 class ClusterkitError(Exception):
@@ -103,3 +104,28 @@ class SolverError(ClusterkitError):
     """A solver is unknown, not installed, or failed to run."""
 
     exit_code = 2
+
+
+class StorageError(ClusterkitError):
+    """The machine, not the request: a file or folder that cannot be read or written, a full disk, no permission.
+
+    Parameters
+    ----------
+    message : str
+        What could not be done, in the user's terms.
+    path : str, optional
+        The file or folder.
+    """
+
+    exit_code = 4
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}" if path else message)
+
+    @classmethod
+    def from_os_error(cls, error: OSError, doing: str = "cannot use") -> StorageError:
+        """The one line for an :class:`OSError`: what was being done, the path and the system's reason."""
+        path = error.filename if error.filename is not None else None
+        reason = error.strerror or type(error).__name__
+        return cls(f"{doing} ({reason})", None if path is None else str(path))

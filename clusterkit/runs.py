@@ -81,8 +81,10 @@ class Run:
 
 
 def check_settings(*, restarts: int | None = None, workers: int | None = None, time_limit: float | None = None,
-                   gap: float | None = None) -> None:
+                   gap: float | None = None, seed: int | None = None) -> None:
     """Check the settings of a method; raises :class:`InputError` naming the parameter."""
+    if seed is not None and not 0 <= seed < 2**32:
+        raise InputError("must be a whole number from 0 to 4294967295", source="seed", value=seed)
     if restarts is not None and restarts < 1:
         raise InputError("must be at least 1", source="restarts", value=restarts)
     if workers is not None and workers < 1:
@@ -173,7 +175,7 @@ def run_grouping(graph: PracticeGraph, problem: GroupingProblem | None = None, *
     from solvers.grouping import group_practices
 
     problem = problem or GroupingProblem()
-    check_settings(restarts=restarts, workers=workers, time_limit=time_limit, gap=gap)
+    check_settings(restarts=restarts, workers=workers, time_limit=time_limit, gap=gap, seed=seed)
     problem.check_areas(graph)
     settings = dict(method=method, seed=seed, time_limit=time_limit, solver=solver, gap=gap, restarts=restarts,
                     effort=effort, workers=workers, executor=executor, progress=progress)

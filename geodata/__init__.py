@@ -4,7 +4,8 @@ from geodata.read.practices import PRACTICE_COLUMNS, read_practices
 from geodata.read.relations import read_grouping, read_practice_list, read_relations
 from geodata.read.study import load_study_area
 from geodata.read.tables import Table, read_table
-from geodata.write.files import atomic_write, prepare_out_dir, write_csv, write_json, write_text
+from geodata.write.files import atomic_write, write_csv, write_json, write_text
+from geodata.write.output_set import OutputSet
 from geodata.write.geojson import write_feature_collection, write_practices_geojson
 from geodata.write.tables import write_groups_csv, write_practices_csv, write_relations_csv
 
@@ -12,7 +13,7 @@ __all__ = [
     "PRACTICE_COLUMNS",
     "Table",
     "atomic_write",
-    "prepare_out_dir",
+    "OutputSet",
     "read_grouping",
     "read_practice_list",
     "read_practices",

@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from clusterkit.errors import InputError
 
 
 def _process_umask() -> int:
@@ -47,20 +46,6 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
         except FileNotFoundError:
             pass
         raise
-
-
-def prepare_out_dir(path: str | Path, overwrite: bool = False) -> Path:
-    """Create the output folder, refusing a non-empty one unless ``overwrite``."""
-    folder = Path(path)
-    if folder.exists() and not folder.is_dir():
-        raise InputError("exists and is not a folder", source=str(path))
-    if folder.is_dir() and any(folder.iterdir()) and not overwrite:
-        raise InputError("output folder is not empty; pass --overwrite to replace its files", source=str(path))
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InputError(f"cannot create the output folder ({error.strerror})", source=str(path)) from None
-    return folder
 
 
 def write_text(path: str | Path, text: str) -> Path:

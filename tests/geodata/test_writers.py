@@ -15,12 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clusterkit.errors import InputError
+from clusterkit.errors import InputError, StorageError
+from geodata.write.output_set import OutputSet
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.model.practice import Relation
 from geodata import (
     atomic_write,
-    prepare_out_dir,
     read_grouping,
     read_practices,
     read_relations,
@@ -213,18 +213,72 @@ def test_atomic_write_leaves_either_the_old_or_the_new_file(tmp_path_factory, ol
 
 
 # ---------------------------------------------------------------------------------------------- output folder
-def test_prepare_out_dir(tmp_path: Path) -> None:
-    fresh = prepare_out_dir(tmp_path / "a" / "b")
-    assert fresh.is_dir()
-    assert prepare_out_dir(fresh) == fresh  # empty: fine
+def test_output_set_checks_the_folder_before_any_work(tmp_path: Path) -> None:
+    fresh = tmp_path / "a" / "b"
+    with OutputSet(fresh) as staging:  # a folder not there yet: created at commit
+        (staging.folder / "new.csv").write_text("x")
+    assert fresh.is_dir() and sorted(p.name for p in fresh.iterdir()) == ["new.csv"]
+    (fresh / "new.csv").unlink()
+    OutputSet(fresh).discard()  # empty: fine
     (fresh / "old.csv").write_text("x")
     with pytest.raises(InputError, match="output folder is not empty; pass --overwrite") as caught:
-        prepare_out_dir(fresh)
+        OutputSet(fresh)
     assert caught.value.source == str(fresh)
-    assert prepare_out_dir(fresh, overwrite=True) == fresh
+    kept = OutputSet(fresh, overwrite=True)
+    kept.discard()
     assert (fresh / "old.csv").exists()
     with pytest.raises(InputError, match="exists and is not a folder"):
-        prepare_out_dir(fresh / "old.csv", overwrite=True)
+        OutputSet(fresh / "old.csv", overwrite=True)
+    with pytest.raises(InputError, match="is empty"):
+        OutputSet("")
+    assert not [p for p in tmp_path.rglob(".*")], "no staging left behind"
+
+
+def test_output_set_is_replaced_whole_or_kept_whole(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "groups.csv").write_text("old")
+    (out / "summary.json").write_text("old")
+    with pytest.raises(RuntimeError):
+        with OutputSet(out, overwrite=True) as staging:
+            (staging.folder / "groups.csv").write_text("new")
+            raise RuntimeError("the disk filled up")
+    assert {p.name: p.read_text() for p in out.iterdir()} == {"groups.csv": "old", "summary.json": "old"}
+    with OutputSet(out, overwrite=True) as staging:
+        (staging.folder / "groups.csv").write_text("new")
+    # the new set replaced the file it has; a file it does not write (a user's own) is kept
+    assert {p.name: p.read_text() for p in out.iterdir()} == {"groups.csv": "new", "summary.json": "old"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "no staging or previous set left beside"
+
+
+def test_stale_staging_of_a_killed_run_is_cleaned_and_a_set_left_aside_restored(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    dead = 2**22 + 12345  # no such process
+    (tmp_path / f".out.staging-{dead}").mkdir()
+    (tmp_path / f".out.staging-{dead}" / "groups.csv").write_text("half")
+    (tmp_path / f".out.previous-{dead}").mkdir()
+    (tmp_path / f".out.previous-{dead}" / "groups.csv").write_text("previous")
+    with pytest.raises(InputError, match="not empty"):  # the previous set is back, so --out holds files again
+        OutputSet(out)
+    assert (out / "groups.csv").read_text() == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    (out / ".groups.csv.abc123xy.tmp").write_text("")  # a temporary file of an old run is not content
+    (out / "groups.csv").unlink()
+    OutputSet(out).discard()
+
+
+def test_an_unwritable_output_folder_is_an_environment_error(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root may write anywhere")
+    out = tmp_path / "locked"
+    out.mkdir()
+    out.chmod(0o500)
+    try:
+        with pytest.raises(StorageError) as caught:
+            OutputSet(out)
+        assert caught.value.exit_code == 4
+    finally:
+        out.chmod(0o700)
 
 
 def test_write_creates_missing_parent_folders(tmp_path: Path) -> None:
