@@ -11,6 +11,7 @@ import contextlib
 import functools
 import json
 import logging
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 import click
 
 from clusterkit import __version__
-from clusterkit.errors import ClusterkitError, InfeasibleError, InputError, StorageError
+from clusterkit.errors import ClusterkitError, InfeasibleError, InputError, StorageError, Terminated
 from clusterkit.summaries import area_text, grouping_text, listing
 
 log = logging.getLogger("clusterkit")
@@ -77,9 +78,10 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             click.echo(f"clusterkit: error: {error}", err=True)
             context.exit(error.exit_code)
-        except KeyboardInterrupt:
-            click.echo("clusterkit: interrupted; --out was left as it was", err=True)
-            context.exit(130)
+        except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM (Terminated)
+            stopped = "terminated" if isinstance(error, Terminated) else "interrupted"
+            click.echo(f"clusterkit: {stopped}; --out was left as it was", err=True)
+            context.exit(143 if isinstance(error, Terminated) else 130)
         except OSError as error:  # the machine, not the request: one line, exit 4
             storage = StorageError.from_os_error(error, "cannot read or write")
             if verbosity >= 2:
@@ -196,6 +198,12 @@ def main(context: click.Context, verbose: int, quiet: int) -> None:
     """
     context.obj = {"verbosity": verbose - quiet}
     _configure_logging(verbose - quiet)
+    signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(number: int, frame: Any) -> None:
+    """SIGTERM: stop as Ctrl-C does (staged outputs discarded, workers ended), with exit code 143."""
+    raise Terminated()
 
 
 @main.command(context_settings=CONTEXT)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ClusterkitError", "InputError", "InfeasibleError", "SolverError", "StorageError"]
+__all__ = ["ClusterkitError", "InputError", "InfeasibleError", "SolverError", "StorageError", "Terminated"]
 
 
 class ClusterkitError(Exception):
@@ -129,3 +129,7 @@ class StorageError(ClusterkitError):
         path = error.filename if error.filename is not None else None
         reason = error.strerror or type(error).__name__
         return cls(f"{doing} ({reason})", None if path is None else str(path))
+
+
+class Terminated(KeyboardInterrupt):
+    """The process was asked to stop (SIGTERM); handled as Ctrl-C is: outputs left as they were."""

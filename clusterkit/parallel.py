@@ -9,11 +9,15 @@ assembles results in task order. Results depend on the tasks only (each carries 
 the executor or the number of workers.
 
 Pools do not nest: inside a worker of a pool made here, :func:`run_tasks` runs its tasks in that worker.
+Workers die with their parent: they leave Ctrl-C to it (which then stops them at once, not after their task),
+and on Linux the kernel ends them when the parent dies, even by SIGKILL (``PR_SET_PDEATHSIG``).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from typing import TypeVar
@@ -27,9 +31,29 @@ Result = TypeVar("Result")
 _IN_WORKER = False
 
 
-def _mark_worker() -> None:
+#: ``prctl`` option: the signal a process gets when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def _start_worker() -> None:
+    """In each worker of a local pool: no nested pools, Ctrl-C left to the parent, and death with the parent."""
     global _IN_WORKER
     _IN_WORKER = True
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the parent's stop() below still ends its workers
+        pass
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """End the workers of ``pool`` now (an error, Ctrl-C or a signal in the parent): no task finishes first."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        if process.is_alive():
+            process.terminate()
 
 
 def default_workers() -> int:
@@ -73,8 +97,14 @@ def run_tasks(function: Callable[[Task], Result], tasks: Sequence[Task], *, exec
             for position, task in enumerate(tasks):
                 yield position, function(task)
             return
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_mark_worker) as pool:
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_start_worker)
+        try:
             yield from _drain(pool, function, tasks)
+        except BaseException:
+            _stop(pool)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
         return
     yield from _drain(executor, function, tasks)
 
