@@ -85,8 +85,9 @@ class Specialty:
         if (self.rate_per_1000 is None) == (self.budget is None):
             raise InputError("give a specialty either a rate per 1,000 patients or a budget", value=self.name)
         amount = self.rate_per_1000 if self.budget is None else self.budget
-        if amount is None or not math.isfinite(amount) or amount < 0:
-            raise InputError(f"specialty {self.name}: budget must be a non-negative amount in £", value=amount)
+        if amount is None or not math.isfinite(amount) or amount <= 0:
+            raise InputError(f"specialty {self.name}: budget must be a positive amount in £ (a £0 budget would "
+                             "still use up a holder)", value=amount)
 
     @property
     def key(self) -> str:

@@ -43,6 +43,9 @@ def infeasibility_reasons(graph: PracticeGraph, problem: GroupingProblem) -> lis
         if code not in known:
             raise InputError("hub practice is not among the selected practices", source="centres", value=code)
     willing = {p.code for p in graph.practices if p.willing}
+    if not willing:
+        return [f"every one of the {len(graph):,} selected practices is unwilling (willing=no), so there is "
+                "nothing to group"]
     pieces, _ = split_pieces(graph, problem)
     piece_of = {code: name for name, codes in pieces for code in codes}
     must = graph.layer("must_link")

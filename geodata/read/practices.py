@@ -15,11 +15,15 @@ from clusterkit.errors import InputError
 from clusterkit.model.coordinates import UK_BOUNDS, in_uk, to_bng, to_wgs84
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.model.practice import DEFAULT_FUNDING_PER_PATIENT, Practice
-from geodata.read.tables import Table, check_file, parse_bool, parse_float, parse_int, read_table, resolve_columns
+from geodata.read.tables import (Table, check_file, parse_bool, parse_coordinate, parse_float, parse_int, read_table,
+                                  resolve_columns)
 
 __all__ = ["PRACTICE_COLUMNS", "VECTOR_SUFFIXES", "read_practices"]
 
 log = logging.getLogger(__name__)
+
+#: A list size above this is taken for a mistake (the largest English practice has about 100,000 patients).
+MAX_LIST_SIZE = 1_000_000
 
 #: Accepted column names per practice field (first match wins, case-insensitive). The columns of
 #: ``gp_practices_england.csv`` are accepted as they are.
@@ -172,9 +176,12 @@ def _practices_from_table(table: Table, explicit: Mapping[str, str | None], fund
         list_size = parse_int(table, row, size_column, cells.get(size_column, ""), what="a whole number of patients")
         if list_size < 0:
             raise table.error("list size is negative", row=row, column=size_column, value=cells[size_column])
+        if list_size > MAX_LIST_SIZE:
+            raise table.error(f"list size is implausible: above {MAX_LIST_SIZE:,} patients (the largest English "
+                              "practice has about 100,000)", row=row, column=size_column, value=cells[size_column])
         if use_xy:
-            a = parse_float(table, row, columns["x"], cells.get(columns["x"], ""), what="an easting in metres")
-            b = parse_float(table, row, columns["y"], cells.get(columns["y"], ""), what="a northing in metres")
+            a = parse_coordinate(table, row, columns["x"], cells.get(columns["x"], ""), what="an easting in metres")
+            b = parse_coordinate(table, row, columns["y"], cells.get(columns["y"], ""), what="a northing in metres")
         else:
             a = _coordinate(table, row, columns["lat"], cells, "a latitude")
             b = _coordinate(table, row, columns["lon"], cells, "a longitude")
@@ -246,6 +253,10 @@ def _practices_from_table(table: Table, explicit: Mapping[str, str | None], fund
                 attributes=record["attributes"],
             )
         )
+    empty = [practice.code for practice in practices if practice.list_size == 0]
+    if empty:
+        log.warning("%s: %d practice(s) have list size 0 (no registered patients), kept as they are: %s",
+                    table.source, len(empty), ", ".join(empty[:10]) + (", ..." if len(empty) > 10 else ""))
     return practices
 
 
@@ -257,7 +268,7 @@ def _coordinate(table: Table, row: int, column: str, cells: Mapping[str, str], w
     text = cells.get(column, "")
     if not text:
         raise table.error(f"coordinate is missing; expected {what} in degrees", row=row, column=column)
-    return parse_float(table, row, column, text, what=f"{what} in degrees")
+    return parse_coordinate(table, row, column, text, what=f"{what} in degrees")
 
 
 def _all_numeric(table: Table, column: str) -> bool:

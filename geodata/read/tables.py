@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,7 @@ class Table:
     header: tuple[str, ...]
     rows: tuple[tuple[int, dict[str, str]], ...]
     row_label: str = "row"
+    delimiter: str = ","
 
     def error(self, message: str, row: int | None = None, column: str | None = None, value: object = None) -> InputError:
         """An :class:`InputError` located in this table."""
@@ -111,7 +113,7 @@ def read_table(path: str | Path, encoding: str = "utf-8", what: str = "records")
         raise InputError("the file is empty (only blank lines)", source=source)
     first_line = text.lstrip("\r\n").splitlines()[0]
     delimiter = max(",;\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header: list[str] | None = None
     rows: list[tuple[int, dict[str, str]]] = []
     try:
@@ -133,12 +135,31 @@ def read_table(path: str | Path, encoding: str = "utf-8", what: str = "records")
                 )
             rows.append((reader.line_num, row))
     except csv.Error as error:
+        if "unexpected end of data" in str(error):
+            start = _unclosed_quote_row(text, delimiter)
+            raise InputError("has a quote (\") that is never closed", source=source, row=start) from None
         raise InputError(f"is not a readable CSV file ({error})", source=source, row=reader.line_num) from None
     if header is None:
         raise InputError("the file is empty", source=source)
     if not rows:
         raise InputError(f"has a header but no {what}", source=source)
-    return Table(source, tuple(header), tuple(rows))
+    return Table(source, tuple(header), tuple(rows), delimiter=delimiter)
+
+
+def _unclosed_quote_row(text: str, delimiter: str) -> int:
+    """The line on which the quoted field that never closes begins."""
+    inside, line, start = False, 1, 1
+    for position, character in enumerate(text):
+        if character == "\n":
+            line += 1
+        elif character == '"':
+            if not inside and (position == 0 or text[position - 1] in (delimiter, "\n", "\r")):
+                inside, start = True, line
+            elif inside and text[position + 1:position + 2] == '"':
+                continue
+            elif inside:
+                inside = False
+    return start
 
 
 def _check_header(header: Sequence[str], source: str) -> None:
@@ -192,8 +213,19 @@ def resolve_columns(
     return found
 
 
+#: A number written with commas between groups of three digits (``8,800``, ``1,250,000.50``).
+_THOUSANDS = re.compile(r"^[-+]?£?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
 def parse_float(table: Table, row: int, column: str, text: str, *, what: str = "a number") -> float:
-    """A finite float from a cell, or an :class:`InputError` located at the cell."""
+    """A finite float from a cell, or an :class:`InputError` located at the cell.
+
+    A comma is read as a thousands separator only between groups of three digits (``8,800``); any other comma
+    is an error naming the value (``-0,5`` is not silently ``-5``).
+    """
+    if "," in text and not _THOUSANDS.match(text.strip()):
+        raise table.error(f"has a comma that is not a thousands separator; expected {what}", row=row,
+                          column=column, value=text)
     try:
         value = float(text.replace("£", "").replace(",", "")) if text else math.nan
     except ValueError:
@@ -203,6 +235,18 @@ def parse_float(table: Table, row: int, column: str, text: str, *, what: str = "
     if not text:
         raise table.error(f"is empty; expected {what}", row=row, column=column)
     return value
+
+
+def parse_coordinate(table: Table, row: int, column: str, text: str, *, what: str) -> float:
+    """A coordinate from a cell. A decimal comma (``-0,5``) is read as a decimal point in a file separated by
+    ``;`` (the usual form of a European spreadsheet), and is an error naming the value otherwise."""
+    if "," in text:
+        if table.delimiter == ";" and re.fullmatch(r"[-+]?\d+,\d+", text.strip()):
+            text = text.replace(",", ".")
+        else:
+            raise table.error(f"has a decimal comma; write {what} with a point (e.g. -0.5), or separate the "
+                              "columns with ';' to use decimal commas", row=row, column=column, value=text)
+    return parse_float(table, row, column, text, what=what)
 
 
 def parse_int(table: Table, row: int, column: str, text: str, *, what: str = "a whole number") -> int:

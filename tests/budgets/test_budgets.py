@@ -99,8 +99,12 @@ def test_problem_rejects_bad_rules(arguments, option):
 def test_problem_rejects_a_specialty_twice_and_a_negative_budget():
     with pytest.raises(InputError, match="twice"):
         BudgetProblem((Specialty("urology", budget=1e6), Specialty("Urology", budget=2e6)))
-    with pytest.raises(InputError, match="non-negative"):
+    with pytest.raises(InputError, match="positive amount"):
         Specialty("urology", budget=-1.0)
+    with pytest.raises(InputError, match="a £0 budget would still use up a holder"):  # issue 9: £0 is an error
+        Specialty("urology", budget=0.0)
+    with pytest.raises(InputError, match="positive amount"):
+        Specialty("urology", rate_per_1000=0.0)
     with pytest.raises(InputError, match="either"):
         Specialty("urology", rate_per_1000=1.0, budget=1.0)
 
