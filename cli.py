@@ -528,7 +528,7 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
     if assignment.ungrouped:
         click.echo(f"not in a network: {len(assignment.ungrouped)} ({listing(assignment.ungrouped)})")
     for note in run.notes[:10]:
-        click.echo(f"clusterkit: note: {note}", err=True)
+        click.echo(f"note:          {note}")
     click.echo(f"wrote {', '.join(path.name for path in written)} to {folder}")
     if run.exit_status == InfeasibleError.exit_code and len(assignment.networks) == 1:
         raise InfeasibleError(run.reasons[0])

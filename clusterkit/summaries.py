@@ -42,9 +42,10 @@ def grouping_text(grouping: Any, metrics: Any, problem: Any) -> str:
         f"{problem.band}" + (f" or its --band-for waiver ({', '.join(problem.band_for)})" if problem.band_for else "")
         + (f" (with {len(grouping.flagged)} flagged practice(s) alone above it)"
                              if grouping.flagged else "") + f", {metrics.connected_share:.0%} connected",
-        f"distance:    {metrics.weighted_km:.3f} km per patient to the group's centre; widest group "
-        f"{metrics.max_diameter_km:.1f} km",
     ]
+    if problem.objective != "distance" or extras:  # else the objective line is this very figure
+        lines.append(f"distance:    {metrics.weighted_km:.3f} km per patient to the group's centre")
+    lines.append(f"widest:      {metrics.max_diameter_km:.1f} km between two practices of one group")
     if metrics.moved_practices is not None:
         lines.append(f"moved:       {metrics.moved_practices:,} practices ({metrics.moved_patients:,} patients) "
                      "vs the current grouping")

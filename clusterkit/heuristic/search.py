@@ -12,6 +12,7 @@ feasible; contiguity is never broken by a move.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -124,12 +125,14 @@ def _swap_relation_delta(state: State, unit: int, other: int, source: int, targe
 
 def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.ndarray | None = None,
                 keep_alternatives: bool = False, *, oscillate: int,
-                set_partition: SetPartition | None = None) -> PieceSolution:
+                set_partition: SetPartition | None = None, deadline: float | None = None) -> PieceSolution:
     """Best of ``restarts`` runs of region growing + local search on one piece (deterministic per seed).
 
     With ``initial`` (a group per unit), the first run starts from it instead of region growing. The
     ``oscillate`` best distinct results are then improved by strategic oscillation (:func:`_oscillate`);
     with a ``set_partition`` solver, the groups of every feasible result are recombined (:func:`recombine`).
+    With a ``deadline`` (a ``time.perf_counter()`` value), no restart or oscillation starts after it (the first
+    restart always runs): the exact method's pool of starts keeps to its share of the time limit.
     """
     rng = np.random.default_rng(seed)
     if len(problem.units) == 1:
@@ -140,6 +143,8 @@ def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.nda
     runs = restarts if initial is not None else max(restarts, len(counts))
     results: list[tuple[tuple[float, float], np.ndarray]] = []
     for attempt in range(runs):
+        if attempt and deadline is not None and time.perf_counter() > deadline:
+            break
         count = counts[attempt % len(counts)]
         start = initial.copy() if initial is not None and attempt == 0 else grow(problem, count, rng)
         state = State(problem, start, memo)
@@ -149,7 +154,7 @@ def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.nda
     seen: set[tuple[float, float]] = set()
     relaxed_memos: dict[float, Memo] = {}
     for k in ranked:
-        if len(seen) >= oscillate:
+        if len(seen) >= oscillate or (deadline is not None and time.perf_counter() > deadline):
             break
         if _rounded(results[k][0]) in seen:
             continue

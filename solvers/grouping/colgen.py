@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -189,7 +190,12 @@ def solve_piece_colgen(
     enumerated_proof = False
     converged_all = True
     rounds = 0
-    deadline = started + 0.85 * time_limit
+    end = started + time_limit  # the limit is a limit: every step below gets at most what is left of it
+
+    def left() -> float:
+        return max(0.05, end - time.perf_counter())
+
+    deadline = started + 0.85 * time_limit  # the generation and the proof; the rest for the final partition
     first_lp = None
     for position, count in enumerate(counts):
         if position > 0 and time.perf_counter() >= deadline:
@@ -210,14 +216,14 @@ def solve_piece_colgen(
             columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
             fixed = piece.count if piece.count is not None else (len(pricer.hub_units) or None)
             better, better_group = _best_partition(columns, [pool[c] for c in columns], n, fixed, solver,
-                                                   max(1.0, min(10.0, 0.1 * time_limit)), incumbent)
+                                                   min(left(), max(1.0, min(10.0, 0.1 * time_limit))), incumbent)
             if better is not None and (incumbent is None or better < incumbent[0] - 1e-12):
                 incumbent = (better, better_group)
         if position == 0 and lp is not None:
             first_lp = lp
             if incumbent is not None:
                 incumbent, enumerated_proof = _prove(pricer, pool, lp, incumbent, tolerance, solver, deadline,
-                                                     max(2.0, time_limit - (time.perf_counter() - started)), bounds)
+                                                     left, bounds)
                 if enumerated_proof:
                     counts = [None]
                     break
@@ -225,19 +231,20 @@ def solve_piece_colgen(
         if count is not None and bound < cutoff:
             columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
             value, unit_group = _best_partition(columns, [pool[c] for c in columns], n, count, solver,
-                                                max(1.0, min(5.0, deadline - time.perf_counter())), None)
+                                                min(left(), max(1.0, min(5.0, deadline - time.perf_counter()))),
+                                                None)
             if value is not None and (incumbent is None or value < incumbent[0] - 1e-12):
                 incumbent = (value, unit_group)
     if not enumerated_proof and first_lp is not None and incumbent is not None and time.perf_counter() < deadline:
         # no start was feasible: the incumbent came from the counts' partitions; prove it now
         incumbent, enumerated_proof = _prove(pricer, pool, first_lp, incumbent, tolerance, solver, deadline,
-                                             max(2.0, time_limit - (time.perf_counter() - started)), bounds)
+                                             left, bounds)
         if enumerated_proof:
             counts = [None]
     if enumerated_proof:
         objective, unit_group = incumbent
     else:
-        remaining = max(2.0, time_limit - (time.perf_counter() - started))
+        remaining = left()
         columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
         fixed = piece.count if piece.count is not None else (len(pricer.hub_units) or None)
         objective, unit_group = _best_partition(columns, [pool[c] for c in columns], n, fixed, solver, remaining,
@@ -267,7 +274,7 @@ def solve_piece_colgen(
 
 
 def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbent: tuple[float, np.ndarray],
-           tolerance: float, solver: str, deadline: float, time_limit: float,
+           tolerance: float, solver: str, deadline: float, left: Callable[[], float],
            bounds: dict[int | None, float]) -> tuple[tuple[float, np.ndarray], bool]:
     """Prove ``incumbent`` within ``tolerance`` by enumeration over the LP's duals (or improve it).
 
@@ -290,7 +297,7 @@ def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbe
         pool.update(enumerated)
         columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
         objective, unit_group, proof = _partition(columns, [pool[c] for c in columns], pricer.n, fixed, solver,
-                                                  time_limit, incumbent, gap=tolerance)
+                                                  left(), incumbent, gap=tolerance)
         if objective is not None and objective < incumbent[0] - 1e-12:
             incumbent = (objective, unit_group)
         if proof is None or proof.bound is None:

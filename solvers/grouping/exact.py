@@ -78,14 +78,13 @@ def solve_grouping_exact(
     graph = adjacency_for(graph, problem)
     pieces, _ = piece_problems(graph, problem)
     notes = [note for note in heuristic.notes if "stands alone" not in note]
-    budget_left = max(0.0, time_limit - (time.perf_counter() - started))
+    end = started + time_limit
     results = []
     for position, piece in enumerate(pieces):
         share = len(piece.codes) / max(1, sum(len(other.codes) for other in pieces[position:]))
-        limit = max(1.0, budget_left * share)
+        limit = max(0.1, (end - time.perf_counter()) * share)  # time a piece leaves unused passes to the next
         initial = _initial_from(heuristic, piece)
         result = _colgen(piece, initial, limit, solver, gap, seed)
-        budget_left = max(0.0, budget_left - result.seconds)
         if result.unit_group is None:
             notes.append(f"area {piece.name or 'all'}: the solver found no grouping ({result.status})")
             unit_group = initial if initial is not None else np.zeros(len(piece.units), np.int64)
@@ -116,17 +115,23 @@ def solve_grouping_exact(
 #: improved by oscillation: the better the incumbent, the smaller the slack of the enumeration that proves it).
 POOL_RESTARTS = 32
 
+#: At most this share of a piece's time limit goes to its pool of starts (the rest to column generation).
+POOL_SHARE = 0.3
+
 
 def _colgen(piece: PieceProblem, initial: np.ndarray | None, time_limit: float, solver: str,
             gap: float | None, seed: int) -> ColumnGenerationResult:
     """Column generation of one piece, its pool seeded with the heuristic's grouping and local optima."""
+    started = time.perf_counter()
     starts = [initial] if initial is not None else []
     if len(piece.units) > 1:
         budget = min(POOL_RESTARTS, max(4, 3000 // len(piece.units)))
         pool = solve_piece(piece, seed, budget, keep_alternatives=True, oscillate=max(1, budget * 3 // 8),
-                           set_partition=partial(solve_set_partition, solver=solver))
+                           set_partition=partial(solve_set_partition, solver=solver),
+                           deadline=started + POOL_SHARE * time_limit)
         starts += list(pool.alternatives)
-    return solve_piece_colgen(piece, starts, time_limit=time_limit, solver=solver, gap=gap)
+    return solve_piece_colgen(piece, starts, time_limit=max(0.1, time_limit - (time.perf_counter() - started)),
+                              solver=solver, gap=gap)
 
 
 def _initial_from(heuristic: Grouping, piece: PieceProblem) -> np.ndarray | None:
