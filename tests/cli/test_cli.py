@@ -247,3 +247,18 @@ def test_console_script_in_a_real_process(tiny_csv: Path, tmp_path: Path) -> Non
 
 def test_cli_module_is_a_click_group() -> None:
     assert isinstance(main, click.Group)
+
+
+def test_bad_input_to_group_leaves_out_as_it_was(runner: CliRunner, bad_case: PreparedCase, tmp_path: Path) -> None:
+    """The corpus again through `group --overwrite` into a folder holding a previous run: one line, exit 2, and
+    --out exactly as it was, with nothing left beside it."""
+    case = bad_case.case
+    folder = tmp_path / "runs"
+    out = folder / "out"
+    out.mkdir(parents=True)
+    (out / "groups.csv").write_text("previous")
+    args = ["group" if arg == "validate" else ("--current" if arg == "--groups" else arg) for arg in bad_case.cli_args()]
+    result = runner.invoke(main, [*args, "--overwrite", "--out", str(out)])
+    assert_input_error(result, case.culprit, case.fragment)
+    assert {p.name: p.read_text() for p in out.iterdir()} == {"groups.csv": "previous"}
+    assert [p.name for p in folder.iterdir()] == ["out"]

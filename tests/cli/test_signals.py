@@ -55,12 +55,16 @@ def test_a_killed_run_leaves_out_and_the_machine_as_they_were(nhs_practices_csv:
     family = _descendants(process.pid)
     if process.poll() is not None:
         pytest.fail(f"the run ended before the signal: {process.stderr.read()[-500:]}")
+    sent = time.monotonic()
     process.send_signal(signal_number)
     try:
         _, stderr = process.communicate(timeout=10)  # a script waiting on the pipes is not left hanging
     except subprocess.TimeoutExpired:
         process.kill()
         pytest.fail("the run did not stop within 10 s of the signal")
+    stopped_in = time.monotonic() - sent
+    print(f"stopped {stopped_in:.2f} s after {signal.Signals(signal_number).name}")
+    assert stopped_in < 3.0, "a stop is prompt (about a second; 3 s on a loaded machine)"
     deadline = time.monotonic() + 5
     while any(_alive(pid) for pid in family) and time.monotonic() < deadline:
         time.sleep(0.1)
