@@ -78,3 +78,19 @@ def test_a_run_that_fails_leaves_no_output_folder(practices: Path, tmp_path: Pat
     result = _run("group", practices, "--sub-icb", "X1A", "--band", "900000:1000000", "--out", out)
     assert result.exit_code == 3
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_while_writing_leaves_out_as_it_was(practices: Path, tmp_path: Path, monkeypatch) -> None:
+    import geodata.write.grouping as grouping_files
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "groups.csv").write_text("old")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(grouping_files, "write_practices_geojson", interrupted)  # the third file of the set
+    result = _run("group", practices, "--sub-icb", "X1A", "--overwrite", "--out", out)
+    assert result.exit_code == 130 and "--out was left as it was" in result.stderr
+    assert _state(out) == {"groups.csv": "old"} and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
