@@ -21,7 +21,7 @@ import click
 
 from clusterkit import __version__
 from clusterkit.errors import ClusterkitError, InfeasibleError, InputError, StorageError, Terminated
-from clusterkit.summaries import area_text, grouping_text, listing
+from clusterkit.summaries import area_text, budgets_text, grouping_text
 
 log = logging.getLogger("clusterkit")
 
@@ -518,17 +518,8 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
                           sources=sources, progress=progress)
         written = write_outputs(run, output.folder)
     folder = output.given
-    assignment, summary = run.result, run.summary
-    counts = ", ".join(f"{count} {status.lower()}" for status, count in assignment.status_counts.items() if count)
-    largest = f"{assignment.objective:.3f}" if assignment.objective is not None else "none"
-    click.echo(f"networks:      {len(assignment.networks):,} ({counts})")
-    click.echo(f"holdings:      {len(assignment.holdings):,}; largest budget/turnover ratio {largest}; "
-               f"{len(summary['exposure']['flagged_holders']):,} holder(s) flagged (worst loss > "
-               f"{loss_threshold:g} of turnover)")
-    if assignment.ungrouped:
-        click.echo(f"not in a network: {len(assignment.ungrouped)} ({listing(assignment.ungrouped)})")
-    for note in run.notes[:10]:
-        click.echo(f"note:          {note}")
+    assignment = run.result
+    click.echo(budgets_text(run))
     click.echo(f"wrote {', '.join(path.name for path in written)} to {folder}")
     if run.exit_status == InfeasibleError.exit_code and len(assignment.networks) == 1:
         raise InfeasibleError(run.reasons[0])

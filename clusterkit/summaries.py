@@ -9,7 +9,7 @@ from typing import Any
 
 from clusterkit.results import Status
 
-__all__ = ["grouping_text", "area_text", "listing"]
+__all__ = ["grouping_text", "budgets_text", "area_text", "listing"]
 
 
 def grouping_text(grouping: Any, metrics: Any, problem: Any) -> str:
@@ -90,4 +90,19 @@ def area_text(summary: Any) -> str:
         g = summary.grouping
         lines.append(f"grouping:    {g['practices']:,} practices in {g['groups']:,} groups; {g['not_covered']:,} not covered")
     lines.append("ok")
+    return "\n".join(lines)
+
+
+def budgets_text(run: Any) -> str:
+    """The planner's summary of a budgets run (a :class:`clusterkit.runs.Run` of ``budgets``)."""
+    assignment, summary = run.result, run.summary
+    counts = ", ".join(f"{count} {status.lower()}" for status, count in assignment.status_counts.items() if count)
+    largest = f"{assignment.objective:.3f}" if assignment.objective is not None else "none"
+    threshold = summary["exposure"]["loss_threshold"]
+    lines = [f"networks:      {len(assignment.networks):,} ({counts})",
+             f"holdings:      {len(assignment.holdings):,}; largest budget/turnover ratio {largest}; "
+             f"{len(summary['exposure']['flagged_holders']):,} holder(s) flagged (worst loss > {threshold:g} of turnover)"]
+    if assignment.ungrouped:
+        lines.append(f"not in a network: {len(assignment.ungrouped)} ({listing(assignment.ungrouped)})")
+    lines += [f"note:          {note}" for note in run.notes[:10]]
     return "\n".join(lines)
