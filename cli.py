@@ -80,7 +80,7 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             context.exit(error.exit_code)
         except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM (Terminated)
             stopped = "terminated" if isinstance(error, Terminated) else "interrupted"
-            click.echo(f"clusterkit: {stopped}; --out was left as it was", err=True)
+            click.echo(f"clusterkit: {stopped}; --out was left as it was (or never made)", err=True)
             context.exit(143 if isinstance(error, Terminated) else 130)
         except OSError as error:  # the machine, not the request: one line, exit 4
             storage = StorageError.from_os_error(error, "cannot read or write")
