@@ -497,7 +497,8 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
     from clusterkit.budgets.problem import BudgetProblem, parse_schedule
     from clusterkit.runs import run_budgets
     from geodata import OutputSet
-    from geodata.read.budgets import read_consortia, read_networks, read_preferences, read_specialties
+    from geodata.read.budgets import read_consortia, read_preferences, read_specialties
+    from geodata.read.relations import read_networks
     from geodata.write.outputs import write_outputs
 
     shares = parse_schedule(schedule)
@@ -531,6 +532,110 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
     if run.exit_status:
         click.echo(f"clusterkit: error: {run.unmet}", err=True)
         click.get_current_context().exit(run.exit_status)
+
+
+@main.command(context_settings=CONTEXT)
+@practice_inputs
+@click.argument("groups", metavar="GROUPS|current")
+@click.option("--band", default="30000:50000", show_default=True, metavar="LOWER:UPPER",
+              help="The band groups are measured against.")
+@click.option("--band-for", "band_for", multiple=True, metavar="AREA=LOWER:UPPER",
+              help="Another band for groups in one sub-ICB or ICB (repeatable).")
+@click.option("--current", type=click.Path(path_type=Path), metavar="FILE",
+              help="A reference grouping practice_code,group for the moved counts (default: the pcn_code column).")
+@click.option("--out", "out_dir", required=True, callback=lambda _, __, value: _out_folder(value),
+              help="Folder for the outputs (written whole: nothing changes there unless the run succeeds).")
+@click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder.")
+@reports_errors
+def evaluate(groups: str, band: str, band_for: tuple[str, ...], current: Path | None, out_dir: Path, overwrite: bool,
+             **options: Any) -> None:
+    """Score any grouping: today's PCNs ('current'), a file practice_code,group, or one of ours.
+
+    Measures band compliance, patient-weighted km to each group's centre, the widest group, contiguity,
+    alignment and shared staff kept inside groups, boundary crossings and the practices moved against a
+    reference, per group and in total. Writes groups_table.csv, practices.geojson and summary.json with the
+    columns and keys 'clusterkit group' writes. Exits 0 when every group meets the band and is connected,
+    1 when some do not (listed), 2 on bad input.
+
+    \b
+    Examples:
+      clusterkit evaluate ../shared/data/nhs/gp_practices_england.csv current --icb QOP --out out/pcns-qop
+      clusterkit evaluate out/county_practices.csv out/groups.csv --relations out/county_relations.csv --out out/ev
+    """
+    from clusterkit.problem.band import Band
+    from clusterkit.problem.grouping import GroupingProblem
+    from clusterkit.runs import run_evaluate
+    from geodata import OutputSet, read_grouping
+    from geodata.read.relations import read_networks
+    from geodata.write.outputs import write_outputs
+
+    problem = GroupingProblem(band=Band.parse(band), band_for=_parse_band_for(band_for))
+    encoding = options["encoding"]
+    sources = [options["practices"], options.get("relations"), groups, current]
+    graph = load_inputs(options)
+    labels = read_networks(groups, graph, encoding=encoding, option="GROUPS", complete=True)
+    reference = read_grouping(current, graph, encoding=encoding) if current else None
+    with OutputSet(out_dir, overwrite) as output:
+        run = run_evaluate(graph, labels, problem, current=reference, sources=sources)
+        written = write_outputs(run, output.folder)
+    _report_grouping(output.given, run, written)
+
+
+@main.command(context_settings=CONTEXT)
+@practice_inputs
+@click.argument("first", metavar="A")
+@click.argument("second", metavar="B")
+@click.option("--names", default="A,B", show_default=True, metavar="NAME,NAME",
+              help="What to call the two groupings in the tables, e.g. geographic,aligned.")
+@click.option("--band", default="30000:50000", show_default=True, metavar="LOWER:UPPER",
+              help="The band both sides are measured against.")
+@click.option("--out", "out_dir", required=True, callback=lambda _, __, value: _out_folder(value),
+              help="Folder for the outputs (written whole: nothing changes there unless the run succeeds).")
+@click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder.")
+@reports_errors
+def compare(first: str, second: str, names: str, band: str, out_dir: Path, overwrite: bool, **options: Any) -> None:
+    """Compare two groupings of the same practices (B read as the newer): A and B are practice_code,group
+    files or 'current' (today's PCNs).
+
+    Reports each side's metrics side by side, the adjusted Rand index, normalised mutual information and
+    variation of information, which groups were kept, split or merged, and the practices that changed group.
+    Writes comparison.md (a table to paste into a board paper), comparison.json, moves.csv, moves.geojson and
+    summary.json.
+
+    \b
+    Examples:
+      clusterkit compare ../shared/data/nhs/gp_practices_england.csv current out/QOP/groups.csv --icb QOP \\
+          --names today,proposed --out out/compare-qop
+    """
+    from clusterkit.problem.band import Band
+    from clusterkit.problem.grouping import GroupingProblem
+    from clusterkit.runs import run_compare
+    from geodata import OutputSet
+    from geodata.read.relations import read_networks
+    from geodata.write.outputs import write_outputs
+
+    labels = tuple(name.strip() for name in names.split(","))
+    if len(labels) != 2 or not all(labels) or labels[0] == labels[1]:
+        raise InputError("is two different names separated by a comma, e.g. geographic,aligned", source="--names",
+                         value=names)
+    encoding = options["encoding"]
+    sources = [options["practices"], options.get("relations"), first, second]
+    graph = load_inputs(options)
+    sides = [read_networks(side, graph, encoding=encoding, option=metavar) for side, metavar in ((first, "A"), (second, "B"))]
+    with OutputSet(out_dir, overwrite) as output:
+        run = run_compare(graph, sides[0], sides[1], GroupingProblem(band=Band.parse(band)), names=labels,
+                          sources=sources)
+        written = write_outputs(run, output.folder)
+    comparison = run.result
+    click.echo(f"compared:    {comparison.practices:,} practices grouped on both sides"
+               + (f" ({comparison.left_out:,} on one side only, left out)" if comparison.left_out else ""))
+    click.echo(f"agreement:   ARI {comparison.ari:.3f}, NMI {comparison.nmi:.3f}, VI {comparison.vi:.3f}")
+    click.echo(f"moved:       {comparison.moved:,} practices ({comparison.moved_patients:,} patients) from "
+               f"{labels[0]} to {labels[1]}")
+    for side, metrics in zip(labels, comparison.metrics):
+        click.echo(f"{side + ':':<12} {metrics.groups:,} groups, {metrics.in_band_share:.0%} in band, "
+                   f"{metrics.weighted_km:.3f} km, {metrics.connected_share:.0%} connected")
+    click.echo(f"wrote {', '.join(path.name for path in written)} to {output.given}")
 
 
 def run() -> None:

@@ -37,7 +37,8 @@ if str(REPOSITORY) not in sys.path:
 
 from clusterkit.budgets.problem import BudgetProblem  # noqa: E402
 from geodata import load_study_area  # noqa: E402
-from geodata.read.budgets import read_networks, read_specialties  # noqa: E402
+from geodata.read.budgets import read_specialties  # noqa: E402
+from geodata.read.relations import read_networks  # noqa: E402
 from solvers.budgets import assign_budgets  # noqa: E402
 
 DATA = Path(os.environ.get("CLUSTERKIT_NHS_DATA", REPOSITORY.parent / "shared" / "data" / "nhs"))

@@ -30,9 +30,11 @@ from clusterkit.metrics.grouping import GroupingMetrics, evaluate_grouping
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.problem.grouping import GroupingProblem
 from clusterkit.problem.pieces import adjacency_for
-from clusterkit.results import Grouping, Status
+from clusterkit.model.partition import Partition
+from clusterkit.results import Grouping, Outcome, Status
 
-__all__ = ["EXIT_OK", "EXIT_UNMET", "EXIT_INFEASIBLE", "Run", "check_settings", "summary_of", "run_grouping", "run_budgets"]
+__all__ = ["EXIT_OK", "EXIT_UNMET", "EXIT_INFEASIBLE", "Run", "check_settings", "summary_of", "run_grouping", "run_budgets",
+           "run_evaluate", "run_compare"]
 
 #: Exit statuses of a run (the CLI's exit codes): every rule holds; written but a rule is unmet; infeasible.
 EXIT_OK, EXIT_UNMET, EXIT_INFEASIBLE = 0, 1, 3
@@ -260,3 +262,74 @@ def run_budgets(graph: PracticeGraph, networks: Mapping[str, str], problem: Budg
                          notes=common["notes"], **details)
     return Run("budgets", graph, assignment, summary, exit_status, unmet, reasons, exposures=tuple(exposures),
                notes=tuple(common["notes"]))
+
+
+def run_evaluate(graph: PracticeGraph, labels: Mapping[str, str], problem: GroupingProblem | None = None, *,
+                 current: Mapping[str, str] | None = None, sources: Sequence[Any] = ()) -> Run:
+    """Score any grouping (today's PCNs, a spreadsheet's, one of ours) as ``group`` scores its own.
+
+    The summary and ``groups_table.csv`` have the keys and columns ``group`` writes; the status is ``FEASIBLE``
+    when every group meets the band (practices above it standing alone aside) and is connected, else
+    ``NO_SOLUTION`` with the unmet rule, and the exit status 1.
+    """
+    from geodata.read.digest import file_digest, inputs_digest
+
+    started = time.perf_counter()
+    problem = problem or GroupingProblem()
+    problem.check_areas(graph)
+    graph = adjacency_for(graph, problem)
+    unwilling = tuple(p.code for p in graph.practices if not p.willing and p.code not in labels)
+    oversized = {p.code for p in graph.practices if p.list_size > problem.band_of(p.sub_icb, p.icb).upper}
+    groups = Partition(labels).parts
+    flagged = tuple(sorted(code for code in oversized if len(groups.get(labels.get(code, ""), ())) == 1))
+    if current is None:  # as group: today's grouping is the practices' current group column
+        current = {p.code: p.group for p in graph.practices if p.group}
+    metrics = evaluate_grouping(graph, labels, problem, current=current or None, flagged=flagged)
+    unmet = _unmet_rules(metrics, problem)
+    status = Status.NO_SOLUTION if unmet else Status.FEASIBLE
+    grouping = Grouping(Partition({**{code: "" for code in graph.codes}, **labels}),
+                        Outcome(status, metrics.weighted_km, seconds=time.perf_counter() - started, solver="none"),
+                        method="evaluate", centres={row.group: row.centre for row in metrics.rows}, flagged=flagged,
+                        unwilling=unwilling, params=problem.to_dict())
+    exit_status = EXIT_UNMET if unmet else EXIT_OK
+    summary = summary_of(
+        "evaluate", status=status, objective=metrics.weighted_km, objective_name=OBJECTIVE_NAMES["distance"],
+        bound=None, gap=None, seconds=grouping.seconds, solver="none", method="evaluate", seed=None,
+        parameters=grouping.params, inputs=file_digest(sources), inputs_sha256=inputs_digest(sources),
+        exit_code=exit_status, unmet=unmet, notes=(), metrics=metrics.to_dict(), unwilling=list(unwilling),
+        flagged=list(flagged), best_effort=None)
+    return Run("evaluate", graph, grouping, summary, exit_status, unmet, metrics=metrics, extra={"problem": problem})
+
+
+def _unmet_rules(metrics: GroupingMetrics, problem: GroupingProblem) -> str | None:
+    """The rules a given grouping breaks, in the planner's words (None: none)."""
+    outside = [row.group for row in metrics.rows if not row.in_band and not row.flagged]
+    broken = [row.group for row in metrics.rows if not row.connected]
+    found = []
+    for count, what, groups in ((len(outside), f"lie outside the band {problem.band}"
+                                 + (" or its waivers" if problem.band_for else ""), outside),
+                                (len(broken), "are not connected on the adjacency of practices", broken)):
+        if count:
+            shown = ", ".join(groups[:10]) + (f", ... ({count} in all)" if count > 10 else "")
+            found.append(f"{count} of {metrics.groups} groups {what}: {shown}")
+    return "; ".join(found) or None
+
+
+def run_compare(graph: PracticeGraph, first: Mapping[str, str], second: Mapping[str, str],
+                problem: GroupingProblem | None = None, *, names: tuple[str, str] = ("A", "B"),
+                sources: Sequence[Any] = ()) -> Run:
+    """Compare two groupings (``second`` read as the newer): agreement, changes, moves, each side's metrics."""
+    from clusterkit.metrics.compare import compare_groupings
+    from geodata.read.digest import file_digest, inputs_digest
+
+    started = time.perf_counter()
+    problem = problem or GroupingProblem()
+    problem.check_areas(graph)
+    graph = adjacency_for(graph, problem)
+    comparison = compare_groupings(graph, first, second, problem, names=names)
+    summary = summary_of(
+        "compare", status=Status.FEASIBLE, objective=None, objective_name="none (a comparison)", bound=None,
+        gap=None, seconds=time.perf_counter() - started, solver="none", method="compare", seed=None,
+        parameters=problem.to_dict(), inputs=file_digest(sources), inputs_sha256=inputs_digest(sources),
+        exit_code=EXIT_OK, unmet=None, notes=(), comparison=comparison.to_dict())
+    return Run("compare", graph, comparison, summary, extra={"problem": problem})

@@ -17,7 +17,10 @@ def grouping_text(grouping: Any, metrics: Any, problem: Any) -> str:
         return "unknown" if value is None else f"{value:.{digits}f}"
 
     gap = "unknown" if grouping.gap is None else f"{grouping.gap:.2%}"
-    if grouping.method == "heuristic":
+    if grouping.method == "evaluate":
+        line = ("evaluated: every group meets the band and is connected" if grouping.status == Status.FEASIBLE
+                else "evaluated: some groups break the rules (listed below)")
+    elif grouping.method == "heuristic":
         status = {"FEASIBLE": "feasible (heuristic: optimality not proven)",
                   "NO_SOLUTION": "no grouping meeting every hard rule found (heuristic; not proven impossible)"}
         line = status.get(grouping.status, grouping.status.lower())

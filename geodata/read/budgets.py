@@ -17,14 +17,8 @@ from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from clusterkit.budgets.problem import Consortium, Specialty
-from clusterkit.errors import InputError
 from clusterkit.model.graph import PracticeGraph
-from geodata.read.relations import read_grouping
 from geodata.read.tables import Table, parse_float, read_table, resolve_columns
-
-
-#: Values of ``--groups`` that mean "the practices' current group column" rather than a file.
-CURRENT_GROUPS = ("current", "pcn")
 
 
 SPECIALTY_COLUMNS = {
@@ -46,27 +40,6 @@ CONSORTIUM_COLUMNS = {
     "consortium": ("consortium", "name", "holder"),
     "code": ("practice_code", "code", "ods_code", "member"),
 }
-
-
-def read_networks(groups: str | Path, graph: PracticeGraph, encoding: str = "utf-8") -> dict[str, str]:
-    """Practice code -> network, from a ``practice_code,group`` file or ``current``/``pcn``.
-
-    ``current`` (or ``pcn``) uses each practice's current group (the ``pcn_code`` column of the NHS file)
-    unless a file of that name exists. Practices without a network are left out of the mapping.
-
-    Raises
-    ------
-    InputError
-        For an unreadable grouping file, or when no practice has a current group.
-    """
-    text = str(groups)
-    if text.strip().lower() in CURRENT_GROUPS and not Path(text).exists():
-        labels = {p.code: p.group for p in graph.practices if p.group}
-        if not labels:
-            raise InputError("no practice has a current group (a pcn_code column, or --group-col); pass a "
-                             "practice_code,group file instead", source="--groups", value=text)
-        return labels
-    return read_grouping(groups, graph, encoding=encoding)
 
 
 def _cell(table: Table, cells: Mapping[str, str], columns: Mapping[str, str], field: str) -> str:

@@ -10,7 +10,7 @@ from clusterkit.model.graph import PracticeGraph
 from clusterkit.model.practice import Relation
 from geodata.read.tables import Table, check_file, parse_float, read_table, resolve_columns
 
-__all__ = ["read_relations", "read_grouping", "read_practice_list"]
+__all__ = ["CURRENT_GROUPS", "read_relations", "read_grouping", "read_networks", "read_practice_list"]
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +145,40 @@ def read_grouping(path: str | Path, graph: PracticeGraph, encoding: str = "utf-8
     if not labels:
         detail = f"names none of the {len(graph)} selected practices" if outside else "gives no practice a group"
         raise InputError(detail, source=str(path))
+    return labels
+
+
+#: Values naming "the practices' current group column" (today's PCNs) rather than a grouping file.
+CURRENT_GROUPS = ("current", "pcn")
+
+
+def read_networks(groups: str | Path, graph: PracticeGraph, encoding: str = "utf-8", *, option: str = "--groups",
+                  complete: bool = False) -> dict[str, str]:
+    """Practice code -> group, from a ``practice_code,group`` file or ``current``/``pcn``.
+
+    ``current`` (or ``pcn``) uses each practice's current group (the ``pcn_code`` column of the NHS file)
+    unless a file of that name exists. Practices without a group are left out of the mapping, unless
+    ``complete`` asks a file to group every willing practice of ``graph``.
+
+    Raises
+    ------
+    InputError
+        For an unreadable grouping file, when no practice has a current group, or (``complete``) a file
+        that leaves willing practices ungrouped (the first ten are named).
+    """
+    text = str(groups)
+    if text.strip().lower() in CURRENT_GROUPS and not Path(text).exists():
+        labels = {p.code: p.group for p in graph.practices if p.group}
+        if not labels:
+            raise InputError("no practice has a current group (a pcn_code column, or --group-col); pass a "
+                             "practice_code,group file instead", source=option, value=text)
+        return labels
+    labels = read_grouping(groups, graph, encoding=encoding)
+    missing = [p.code for p in graph.practices if p.willing and p.code not in labels]
+    if complete and missing:
+        shown = ", ".join(missing[:10]) + (f", ... ({len(missing)} in all)" if len(missing) > 10 else "")
+        raise InputError(f"leaves {len(missing)} willing practice(s) of the selection in no group: {shown}",
+                         source=str(groups))
     return labels
 
 

@@ -13,13 +13,15 @@ from typing import Any
 
 from clusterkit.errors import InputError
 from geodata.write.budgets import write_assignments_csv, write_exposure_csv, write_holders_geojson
+from geodata.write.comparison import (write_comparison_json, write_comparison_markdown, write_moves_csv,
+                                      write_moves_geojson)
 from geodata.write.files import write_json
 from geodata.write.grouping import write_grouped_practices, write_groups, write_groups_table
 
 __all__ = ["FORMATS", "OutputFile", "OUTPUTS", "write_outputs"]
 
 #: File formats a run may write.
-FORMATS = ("csv", "geojson", "json")
+FORMATS = ("csv", "geojson", "json", "md")
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,18 @@ _GROUPING = (
 OUTPUTS: dict[str, tuple[OutputFile, ...]] = {
     "group": _GROUPING,
     "demo": _GROUPING,
+    "evaluate": (
+        OutputFile("groups_table.csv", lambda run, path: write_groups_table(path, run.result, run.metrics)),
+        OutputFile("practices.geojson", lambda run, path: write_grouped_practices(path, run.graph, run.result)),
+        _SUMMARY,
+    ),
+    "compare": (
+        OutputFile("comparison.md", lambda run, path: write_comparison_markdown(path, run.result)),
+        OutputFile("comparison.json", lambda run, path: write_comparison_json(path, run.result)),
+        OutputFile("moves.csv", lambda run, path: write_moves_csv(path, run.result)),
+        OutputFile("moves.geojson", lambda run, path: write_moves_geojson(path, run.graph, run.result)),
+        _SUMMARY,
+    ),
     "budgets": (
         OutputFile("assignments.csv", lambda run, path: write_assignments_csv(path, run.result, *_schedule(run))),
         OutputFile("exposure.csv", lambda run, path: write_exposure_csv(path, run.exposures)),

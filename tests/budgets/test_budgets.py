@@ -50,7 +50,8 @@ def graph_of(practices: Sequence[Practice], adjacency: bool = True) -> PracticeG
 def seeds_inputs():
     """The seeds' example: 9 practices, 75,000 patients, 7 specialties, as a user would load them."""
     from geodata import load_study_area
-    from geodata.read.budgets import read_networks, read_specialties
+    from geodata.read.budgets import read_specialties
+    from geodata.read.relations import read_networks
 
     graph = load_study_area(EXAMPLES / "seeds_practices.csv")
     labels = read_networks(EXAMPLES / "seeds_groups.csv", graph)
@@ -318,7 +319,8 @@ def test_consortium_members_share_exposure_pro_rata_to_list_size():
                     "(set CLUSTERKIT_NHS_DATA to the folder holding gp_practices_england.csv)")
 def test_real_pcns_of_one_icb():
     from geodata import load_study_area
-    from geodata.read.budgets import read_networks, read_specialties
+    from geodata.read.budgets import read_specialties
+    from geodata.read.relations import read_networks
 
     graph = load_study_area(NHS_PRACTICES, icb=["QOP"])
     labels = read_networks("current", graph)

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from cli import main
 from clusterkit.budgets.problem import Specialty
 from clusterkit.errors import InputError
-from geodata.read.budgets import read_consortia, read_networks, read_preferences, read_specialties
+from geodata.read.budgets import read_consortia, read_preferences, read_specialties
+from geodata.read.relations import read_networks
 from tests.budgets.test_budgets import EXAMPLES, graph_of, practice
 
 SEEDS = [str(EXAMPLES / "seeds_practices.csv"), "--groups", str(EXAMPLES / "seeds_groups.csv"),
