@@ -59,6 +59,7 @@ PARAMETERS = frozenset({
     "centres", "objective", "weight", "current", "move_penalty", "method", "seed", "effort", "restarts", "workers",
     "solver", "time_limit", "gap", "icb", "sub_icb", "specialties", "risk_cap", "max_per_practice", "min_list_size",
     "max_consortium_size", "schedule", "variance", "loss_threshold", "preferences", "consortia", "groups", "format",
+    "tiers", "order", "fixed",
 })
 
 
@@ -531,6 +532,91 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
         raise InfeasibleError(f"{run.unmet}; {shown} above, all in summary.json", list(run.reasons))
     if run.exit_status:
         click.echo(f"clusterkit: error: {run.unmet}", err=True)
+        click.get_current_context().exit(run.exit_status)
+
+
+@main.command(context_settings=CONTEXT)
+@practice_inputs
+@click.option("--tier", "tier_texts", multiple=True, metavar="NAME=LOWER:UPPER",
+              help="A tier and its band, smallest first (repeatable; default neighbourhood=10k:25k "
+                   "network=30k:50k federation=100k:400k).")
+@click.option("--fixed", "fixed_texts", multiple=True, metavar="NAME=FILE|current",
+              help="A tier given, not made: a practice_code,group file or 'current' (today's PCNs); the tiers "
+                   "below nest inside it, those above keep it whole (repeatable).")
+@click.option("--order", type=click.Choice(["bottom-up", "top-down"]), default="bottom-up", show_default=True,
+              help="Group the smallest tier first and keep it whole above, or the largest first and nest below.")
+@click.option("--within", type=click.Choice(["none", "sub_icb", "icb"]), default="none", show_default=True,
+              help="No group of any tier crosses this boundary.")
+@click.option("--method", type=click.Choice(["heuristic", "exact"]), default="heuristic", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--effort", type=click.Choice(["quick", "standard", "thorough"]), default="standard", show_default=True)
+@click.option("--workers", type=int, help="Processes (default: every core); results do not depend on it.")
+@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
+@click.option("--time-limit", type=float, default=60.0, show_default=True,
+              help="Seconds for --method exact, shared by the tiers it makes.")
+@click.option("--gap", type=float, help="Relative gap at which --method exact may stop.")
+@click.option("--out", "out_dir", required=True, callback=lambda _, __, value: _out_folder(value),
+              help="Folder for the outputs (written whole: nothing changes there unless the run succeeds).")
+@click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder.")
+@reports_errors
+def tiers(tier_texts: tuple[str, ...], fixed_texts: tuple[str, ...], order: str, within: str, method: str, seed: int,
+          effort: str, workers: int | None, solver: str, time_limit: float, gap: float | None, out_dir: Path,
+          overwrite: bool, **options: Any) -> None:
+    """Nested tiers: neighbourhoods inside networks inside federations, each in its own band.
+
+    Every group of a tier lies inside one group of the tier above (by construction). Writes tiers.csv
+    (practice_code, one column per tier smallest first, and the nested path F001/N003/H007), tiers_table.csv
+    (one row per group of every tier with its parent and metrics), practices.geojson and summary.json.
+    Exits 1 when some tier leaves a rule unmet, 3 when a tier's band cannot be met (with the reason).
+
+    \b
+    Examples:
+      clusterkit tiers ../shared/data/nhs/gp_practices_england.csv --icb QOP --out out/tiers-qop
+      clusterkit tiers ../shared/data/nhs/gp_practices_england.csv --icb QOP --fixed network=current \\
+          --tier network=30k:50k --tier federation=100k:400k --out out/federations-over-pcns
+    """
+    from clusterkit.problem.band import Band
+    from clusterkit.problem.grouping import GroupingProblem
+    from clusterkit.runs import run_tiers
+    from clusterkit.tiers import DEFAULT_TIERS, Tier
+    from geodata import OutputSet
+    from geodata.read.relations import read_networks
+    from geodata.write.outputs import write_outputs
+
+    rule = GroupingProblem(within=within)
+    chosen = []
+    for text in tier_texts:
+        name, separator, band = text.partition("=")
+        if not separator or not name.strip():
+            raise InputError("is written NAME=LOWER:UPPER, e.g. network=30000:50000", source="--tier", value=text)
+        chosen.append(Tier(name.strip().lower(), Band.parse(band, option=f"--tier {name.strip()}"), rule))
+    levels = tuple(chosen) or tuple(Tier(tier.name, tier.band, rule) for tier in DEFAULT_TIERS)
+    graph = load_inputs({**options, "adjacency_within": within})
+    fixed = {}
+    for text in fixed_texts:
+        name, separator, source = text.partition("=")
+        if not separator or not source.strip():
+            raise InputError("is written NAME=FILE or NAME=current", source="--fixed", value=text)
+        fixed[name.strip().lower()] = read_networks(source.strip(), graph, encoding=options["encoding"],
+                                                    option=f"--fixed {name.strip()}")
+    sources = [options["practices"], options.get("relations"),
+               *(text.partition("=")[2] for text in fixed_texts)]
+    with OutputSet(out_dir, overwrite) as output, _progress_bar("tiers", "tier") as progress:
+        run = run_tiers(graph, levels, order=order, fixed=fixed, method=method, seed=seed, time_limit=time_limit,
+                        solver=solver, gap=gap, effort=effort, workers=workers, sources=sources, progress=progress)
+        written = write_outputs(run, output.folder)
+    for row in run.summary["tiers"]:
+        measured = row["metrics"]
+        click.echo(f"{row['tier'] + ':':<15} {row['groups']:,} groups of {row['band']}"
+                   + (" (fixed)" if row["fixed"] else f", {row['status'].lower()}")
+                   + f"; {measured['in_band_share']:.0%} in band, {measured['connected_share']:.0%} connected, "
+                   f"{measured['weighted_km']:.3f} km to the group's centre")
+    for note in run.notes[:10]:
+        click.echo(f"note:          {note}")
+    click.echo(f"wrote {', '.join(path.name for path in written)} to {output.given}")
+    if run.unmet:
+        click.echo(f"clusterkit: {run.unmet}", err=True)
+    if run.exit_status:
         click.get_current_context().exit(run.exit_status)
 
 

@@ -34,7 +34,7 @@ from clusterkit.model.partition import Partition
 from clusterkit.results import Grouping, Outcome, Status
 
 __all__ = ["EXIT_OK", "EXIT_UNMET", "EXIT_INFEASIBLE", "Run", "check_settings", "summary_of", "run_grouping", "run_budgets",
-           "run_evaluate", "run_compare"]
+           "run_evaluate", "run_compare", "run_tiers"]
 
 #: Exit statuses of a run (the CLI's exit codes): every rule holds; written but a rule is unmet; infeasible.
 EXIT_OK, EXIT_UNMET, EXIT_INFEASIBLE = 0, 1, 3
@@ -333,3 +333,53 @@ def run_compare(graph: PracticeGraph, first: Mapping[str, str], second: Mapping[
         parameters=problem.to_dict(), inputs=file_digest(sources), inputs_sha256=inputs_digest(sources),
         exit_code=EXIT_OK, unmet=None, notes=(), comparison=comparison.to_dict())
     return Run("compare", graph, comparison, summary, extra={"problem": problem})
+
+
+def run_tiers(graph: PracticeGraph, tiers: Sequence[Any] | None = None, *, order: str = "bottom-up",
+              fixed: Mapping[str, Mapping[str, str]] | None = None, method: str = "heuristic", seed: int = 0,
+              time_limit: float = 60.0, solver: str = "highs", gap: float | None = None, effort: str = "standard",
+              workers: int | None = None, executor: Executor | None = None, sources: Sequence[Any] = (),
+              progress: Progress | None = None) -> Run:
+    """Nested tiers (:func:`clusterkit.tiers.build_tiers`) with the grouping door as every tier's method.
+
+    ``time_limit`` (the exact method) is shared by the tiers grouped. The exit status is 1 when some tier's
+    grouping breaks its hard rules (NO_SOLUTION) or lies outside its band; ``metrics`` are per tier in
+    ``extra["metrics"]``.
+    """
+    from functools import partial
+
+    from clusterkit.tiers import DEFAULT_TIERS, build_tiers, check_tiers, tier_summary
+    from geodata.read.digest import file_digest, inputs_digest
+    from solvers.grouping import group_practices
+
+    tiers = tuple(tiers or DEFAULT_TIERS)
+    check_tiers(tiers)
+    check_settings(workers=workers, time_limit=time_limit, gap=gap, seed=seed)
+    solved = max(1, len(tiers) - len(fixed or {}))
+    group = partial(group_practices, method=method, seed=seed, time_limit=time_limit / solved, solver=solver,
+                    gap=gap, effort=effort, workers=workers, executor=executor)
+    result = build_tiers(graph, tiers, group=group, order=order,
+                         fixed={name: Partition(labels) for name, labels in (fixed or {}).items()}, progress=progress)
+    graph = adjacency_for(graph, tiers[0].problem)
+    current = {p.code: p.group for p in graph.practices if p.group} or None
+    metrics = [evaluate_grouping(graph, grouping.labels, tier.problem, current=current, flagged=grouping.flagged)
+               for tier, grouping in zip(tiers, result.groupings)]
+    unmet_parts = []
+    for tier, grouping, measured in zip(tiers, result.groupings, metrics):
+        if tier.name in result.fixed:
+            continue
+        unmet = _unmet_rule(grouping, measured, None)
+        if unmet:
+            unmet_parts.append(f"{tier.name}: {unmet}")
+    unmet = "; ".join(unmet_parts) or None
+    exit_status = EXIT_UNMET if unmet else EXIT_OK
+    summary = summary_of(
+        "tiers", status=result.status, objective=None, objective_name="per tier (see tiers)", bound=None, gap=None,
+        seconds=result.seconds, solver=solver if method == "exact" else "clusterkit", method=method, seed=seed,
+        parameters={"order": order, "fixed": list(result.fixed), "tiers": [
+            {"name": tier.name, **tier.problem.to_dict()} for tier in tiers]},
+        inputs=file_digest(sources), inputs_sha256=inputs_digest(sources), exit_code=exit_status, unmet=unmet,
+        notes=result.notes, tiers=[{**row, "metrics": measured.to_dict()}
+                                   for row, measured in zip(tier_summary(result), metrics)])
+    return Run("tiers", graph, result, summary, exit_status, unmet, notes=result.notes,
+               extra={"metrics": tuple(metrics)})

@@ -77,6 +77,13 @@ def infeasibility_reasons(graph: PracticeGraph, problem: GroupingProblem) -> lis
             if diameter > problem.max_diameter_km:
                 reasons.append(f"must-link chain {names} spans {diameter:.1f} km, above --max-diameter-km "
                                f"{problem.max_diameter_km:g}")
+    if problem.units is not None:  # blocks kept whole (the tier below)
+        sizes = {p.code: p.list_size for p in graph.practices if p.willing}
+        upper = loosest_band(problem, list(graph.practices)).upper
+        for block, codes in problem.units.parts.items():
+            total = sum(sizes.get(code, 0) for code in codes)
+            if total > upper and len([code for code in codes if code in sizes]) > 1:
+                reasons.append(f"{block} ({total:,} patients) is kept whole but exceeds the upper bound {upper:,}")
     if problem.soft:
         return reasons
     hubs = set(problem.centres)

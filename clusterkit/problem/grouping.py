@@ -63,6 +63,8 @@ class GroupingProblem:
     units : Partition, optional
         Blocks of practices every group keeps whole (e.g. the neighbourhoods a tier above is made of), as
         must-link chains are kept whole.
+    within_name : str
+        What a part of a ``within`` partition is called in messages (e.g. ``network`` for the tier above).
     """
 
     band: Band = Band(30_000, 50_000)
@@ -80,6 +82,7 @@ class GroupingProblem:
     current: Mapping[str, str] | None = None
     move_penalty: float = 0.0
     units: Partition | None = None
+    within_name: str = "part"
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
@@ -118,7 +121,9 @@ class GroupingProblem:
     @property
     def boundary_name(self) -> str:
         """How a part of the boundary is called in a message: ``sub-ICB``, ``ICB`` or ``part``."""
-        return {"sub_icb": "sub-ICB", "icb": "ICB"}.get(self.within, "part") if isinstance(self.within, str) else "part"
+        if isinstance(self.within, str):
+            return {"sub_icb": "sub-ICB", "icb": "ICB"}.get(self.within, "part")
+        return self.within_name
 
     def check_areas(self, graph: PracticeGraph) -> None:
         """Every ``band_for`` area must be a sub-ICB or ICB of ``graph``'s practices; raises :class:`InputError`."""

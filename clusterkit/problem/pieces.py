@@ -213,15 +213,17 @@ def _distance_scale(xy: np.ndarray, sizes: np.ndarray, lower: np.ndarray, upper:
 
 
 def adjacency_for(graph: PracticeGraph, problem: GroupingProblem) -> PracticeGraph:
-    """The graph with an adjacency built inside each area of ``problem.within`` (when it is not already).
+    """The graph with an adjacency built inside each NHS area of ``problem.within`` (when it is not already).
 
-    A triangulation of the whole selection, restricted to one area, can leave parts of that area
-    unconnected although the area is one piece on the map; triangulating each area anew avoids that.
+    A triangulation of the whole selection, restricted to one sub-ICB or ICB, can leave parts of that area
+    unconnected although the area is one piece on the map; triangulating each area anew avoids that. A
+    ``within`` given as a partition (the groups of a tier above, made on this adjacency) keeps the adjacency
+    as it is: triangulating inside each group anew would join practices across the groups around it.
     """
     built = dict(graph.meta.get("adjacency") or {})
     if len(graph) < 2 or not problem.contiguity:
         return graph
-    boundary = problem.boundary(graph)
+    boundary = problem.boundary(graph) if isinstance(problem.within, str) else None
     if not built and graph.layer("adjacency").number_of_edges() == 0:
         return graph.with_adjacency("delaunay", within=boundary)
     if boundary is not None and built.get("within", "none") != _within_name(problem.within, boundary):

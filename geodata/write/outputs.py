@@ -17,6 +17,7 @@ from geodata.write.comparison import (write_comparison_json, write_comparison_ma
                                       write_moves_geojson)
 from geodata.write.files import write_json
 from geodata.write.grouping import write_grouped_practices, write_groups, write_groups_table
+from geodata.write.tiers import write_tiered_practices, write_tiers_csv, write_tiers_table
 
 __all__ = ["FORMATS", "OutputFile", "OUTPUTS", "write_outputs"]
 
@@ -53,6 +54,12 @@ _GROUPING = (
 OUTPUTS: dict[str, tuple[OutputFile, ...]] = {
     "group": _GROUPING,
     "demo": _GROUPING,
+    "tiers": (
+        OutputFile("tiers.csv", lambda run, path: write_tiers_csv(path, run.result)),
+        OutputFile("tiers_table.csv", lambda run, path: write_tiers_table(path, run.result, run.extra["metrics"])),
+        OutputFile("practices.geojson", lambda run, path: write_tiered_practices(path, run.graph, run.result)),
+        _SUMMARY,
+    ),
     "evaluate": (
         OutputFile("groups_table.csv", lambda run, path: write_groups_table(path, run.result, run.metrics)),
         OutputFile("practices.geojson", lambda run, path: write_grouped_practices(path, run.graph, run.result)),

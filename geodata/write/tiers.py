@@ -1,0 +1,53 @@
+"""The files of nested tiers: tiers.csv (a practice's group in every tier, smallest first), tiers_table.csv
+(one row per group of every tier, with its parent and metrics) and practices.geojson with every tier's id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from clusterkit.metrics.grouping import GroupingMetrics
+from clusterkit.model.graph import PracticeGraph
+from clusterkit.tiers import Tiers
+from geodata.write.files import write_csv
+from geodata.write.geojson import write_practices_geojson
+
+__all__ = ["TIERS_TABLE_COLUMNS", "write_tiers_csv", "write_tiers_table", "write_tiered_practices"]
+
+#: Columns of ``tiers_table.csv``.
+TIERS_TABLE_COLUMNS = ("tier", "group", "parent", "path", "practices", "population", "in_band", "band", "centre",
+                       "weighted_km", "diameter_km", "connected", "sub_icbs", "flagged")
+
+
+def write_tiers_csv(path: Path, result: Tiers) -> Path:
+    """``tiers.csv``: ``practice_code`` then one column per tier, smallest first, and the nested ``path``."""
+    paths = result.paths()
+    codes = sorted(result.groupings[0].labels)
+    return write_csv(path, ("practice_code", *(tier.name for tier in result.tiers), "path"),
+                     ([code, *(grouping.labels.get(code, "") for grouping in result.groupings),
+                       paths.get(code, "")] for code in codes))
+
+
+def write_tiers_table(path: Path, result: Tiers, metrics: Sequence[GroupingMetrics]) -> Path:
+    """``tiers_table.csv``: every group of every tier, its parent in the tier above and its metrics."""
+    rows = []
+    for level, (tier, grouping, measured) in enumerate(zip(result.tiers, result.groupings, metrics)):
+        above = result.groupings[level + 1] if level + 1 < len(result.groupings) else None
+        for row in measured.rows:
+            first = grouping.groups[row.group][0]
+            parent = above.labels.get(first, "") if above is not None else ""
+            path_of = result.paths().get(first, "")
+            rows.append([tier.name, row.group, parent, "/".join(path_of.split("/")[:len(result.tiers) - level]),
+                         row.practices, row.population, row.in_band, row.band, grouping.centres.get(row.group, row.centre),
+                         round(row.weighted_km, 4), round(row.diameter_km, 3), row.connected, row.sub_icbs,
+                         row.flagged])
+    return write_csv(path, TIERS_TABLE_COLUMNS, rows)
+
+
+def write_tiered_practices(path: Path, graph: PracticeGraph, result: Tiers) -> Path:
+    """``practices.geojson``: every practice with its group in every tier and its nested path."""
+    columns = {tier.name: {code: grouping.labels.get(code) or None for code in graph.codes}
+               for tier, grouping in zip(result.tiers, result.groupings)}
+    paths = result.paths()
+    columns["path"] = {code: paths.get(code) or None for code in graph.codes}
+    return write_practices_geojson(path, graph, columns)
