@@ -129,6 +129,12 @@ def practice_inputs(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--adjacency", type=click.Choice(["delaunay", "knn", "distance"]), default="delaunay",
                      show_default=True, help="How neighbouring practices are found."),
         click.option("--max-edge-km", type=float, help="Drop adjacency edges longer than this."),
+        click.option("--attributes", type=click.Path(path_type=Path), metavar="FILE",
+                     help="A table joined on practice_code whose columns become practice attributes, e.g. "
+                          "../shared/data/nhs/gp_practices_england_extra.csv."),
+        click.option("--alignment-from", metavar="COL[,COL...]",
+                     help="Build the alignment of adjacent practices from these attributes: numeric by similarity, "
+                          "categorical (an IT supplier) by equality; e.g. supplier_name,imd2019_score_fingertips."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -155,6 +161,9 @@ def load_inputs(options: dict[str, Any]) -> Any:
         funding_per_patient=options.pop("funding_per_patient", 120.0),
         adjacency=options.pop("adjacency", "delaunay"),
         adjacency_options=adjacency_options,
+        attributes=options.pop("attributes", None),
+        alignment_from=tuple(name.strip() for name in (options.pop("alignment_from", None) or "").split(",")
+                             if name.strip()),
     )
 
 

@@ -101,6 +101,12 @@ class PracticeGraph:
         merged.update(meta)
         return PracticeGraph(self.practices, MappingProxyType(layers), MappingProxyType(merged))
 
+    def with_attributes(self, values: Mapping[str, Mapping[str, Any]]) -> PracticeGraph:
+        """A new graph whose practices carry these extra attributes (practice code -> {name: value})."""
+        practices = tuple(replace(p, attributes={**p.attributes, **values[p.code]}) if p.code in values else p
+                          for p in self.practices)
+        return PracticeGraph(practices, self.layers, self.meta)
+
     def with_meta(self, **meta: Any) -> PracticeGraph:
         """A new graph with extra metadata entries."""
         merged = dict(self.meta)

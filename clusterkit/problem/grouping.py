@@ -126,7 +126,13 @@ class GroupingProblem:
         return self.within_name
 
     def check_areas(self, graph: PracticeGraph) -> None:
-        """Every ``band_for`` area must be a sub-ICB or ICB of ``graph``'s practices; raises :class:`InputError`."""
+        """The problem fits ``graph``: every ``band_for`` area is a sub-ICB or ICB of its practices, and an
+        alignment or blend objective has alignment or shared-staff relations to work with; else :class:`InputError`."""
+        if self.objective != "distance" and not (graph.layer("alignment").number_of_edges()
+                                                 or graph.layer("shared_staff").number_of_edges()):
+            raise InputError(f"the {self.objective} objective needs alignment or shared-staff relations and the "
+                             "practices have none; pass --relations FILE or --alignment-from COL",
+                             source="objective", value=self.objective)
         areas = {(code or "").upper() for p in graph.practices for code in (p.sub_icb, p.icb)} - {""}
         for area in self.band_for:
             if area not in areas:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from clusterkit.errors import InputError
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.model.practice import DEFAULT_FUNDING_PER_PATIENT
+from clusterkit.model.relations import alignment_from_attributes
+from geodata.read.attributes import read_attributes
 from geodata.read.practices import read_practices
 from geodata.read.relations import read_relations
 
@@ -24,6 +27,8 @@ def load_study_area(
     funding_per_patient: float = DEFAULT_FUNDING_PER_PATIENT,
     adjacency: str | None = "delaunay",
     adjacency_options: Mapping[str, object] | None = None,
+    attributes: str | Path | None = None,
+    alignment_from: Sequence[str] = (),
 ) -> PracticeGraph:
     """Read practices and relations, keep the selected areas and build the adjacency layer.
 
@@ -42,11 +47,23 @@ def load_study_area(
         Adjacency builder; ``None`` leaves the layer empty.
     adjacency_options : mapping, optional
         Keyword arguments of :func:`clusterkit.model.adjacency.build_adjacency`.
+    attributes : path, optional
+        A table joined on ``practice_code`` whose columns become practice attributes.
+    alignment_from : sequence of str
+        Attributes to build the alignment layer from (adjacent pairs; numeric by similarity, categorical by
+        equality; see :func:`clusterkit.model.relations.alignment_from_attributes`).
     """
     graph = read_practices(practices, columns=columns, encoding=encoding, funding_per_patient=funding_per_patient)
     if relations is not None:
         graph = graph.with_relations(read_relations(relations, graph, encoding=encoding))
     graph = graph.select(icb=icb, sub_icb=sub_icb)
+    if attributes is not None:
+        graph = graph.with_attributes(read_attributes(attributes, graph, tuple(alignment_from) or None, encoding))
     if adjacency:
         graph = graph.with_adjacency(adjacency, **dict(adjacency_options or {}))
+    if alignment_from:
+        if not graph.layer("adjacency").number_of_edges() and len(graph) > 1:
+            raise InputError("alignment from attributes scores adjacent practices; build an adjacency",
+                             source="--alignment-from")
+        graph = alignment_from_attributes(graph, list(alignment_from))
     return graph

@@ -240,8 +240,8 @@ def test_alignment_from_attributes_errors() -> None:
     with pytest.raises(InputError, match="name at least one attribute"):
         alignment_from_attributes(graph, [])
     words = graph_at([(0, 0), (1, 1)], attributes=[{"s": "kind"}, {"s": "firm"}])
-    with pytest.raises(InputError, match="must be numeric"):
-        alignment_from_attributes(words, ["s"], pairs="all")
+    with pytest.raises(InputError, match="must be numeric"):  # categories have no cosine
+        alignment_from_attributes(words, ["s"], pairs="all", metric="cosine")
     numbers = graph_at([(0, 0), (1, 1)], attributes=[{"s": 1.0}, {"s": 2.0}])
     with pytest.raises(InputError, match="unknown similarity metric 'manhattan'"):
         alignment_from_attributes(numbers, ["s"], pairs="all", metric="manhattan")
@@ -255,3 +255,14 @@ def test_real_icb_adjacency_is_connected_and_local(nhs_graph) -> None:
     assert qop.meta["adjacency"]["isolated"] == ()
     distances = [km for _, _, km in qop.layer("adjacency").edges(data="distance_km")]
     assert np.median(distances) < 3.0  # Greater Manchester practices sit a few km apart
+
+
+def test_categorical_attributes_align_by_equality() -> None:
+    """Issue 11: a categorical attribute (an IT supplier) counts a different value as 2 standard deviations."""
+    graph = graph_at([(0, 0), (1, 1), (2, 0)], attributes=[{"it": "EMIS"}, {"it": "EMIS"}, {"it": "TPP"}])
+    aligned = alignment_from_attributes(graph, ["it"], pairs="all").layer("alignment")
+    assert aligned.edges["P00", "P01"]["weight"] == 1.0
+    assert aligned.edges["P00", "P02"]["weight"] == pytest.approx(math.exp(-2.0))
+    mixed = graph_at([(0, 0), (1, 1)], attributes=[{"it": "EMIS", "imd": 10.0}, {"it": "TPP", "imd": 30.0}])
+    both = alignment_from_attributes(mixed, ["it", "imd"], pairs="all").layer("alignment")
+    assert both.edges["P00", "P01"]["weight"] == pytest.approx(math.exp(-(4.0 + 4.0) / 4.0))
