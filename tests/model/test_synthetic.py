@@ -93,3 +93,13 @@ def test_example_script_writes_files_that_load_back(tmp_path: Path, capsys) -> N
     assert np.allclose(loaded.xy, expected.xy, atol=0.5)  # 6 decimals of a degree are about 0.1 m
     relations = read_relations(tmp_path / "county_relations.csv", loaded)
     assert relations == synthetic_relations(expected, seed=7)
+
+
+def test_the_federation_story_runs_and_alignment_gains(capsys) -> None:
+    story = runpy.run_path(str(Path(__file__).resolve().parents[2] / "examples" / "federation_story.py"))
+    story["main"](["--seed", "1"])
+    printed = capsys.readouterr().out
+    assert "| alignment kept inside groups |" in printed and "geographic → aligned" in printed
+    row = next(line for line in printed.splitlines() if line.startswith("| alignment kept"))
+    today, geographic, aligned = (int(cell.strip().rstrip("%")) for cell in row.split("|")[2:5])
+    assert aligned > geographic, "weighting alignment keeps more of it inside groups"
