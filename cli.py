@@ -253,6 +253,9 @@ def validate(groups: Path | None, output_format: str, **options: Any) -> None:
 @click.option("--band", default="30000:50000", show_default=True, metavar="LOWER:UPPER",
               help="Patients per group (30k:50k also works).")
 @click.option("--soft", is_flag=True, help="Allow groups outside the band, at --penalty per patient outside.")
+@click.option("--soft-above", is_flag=True,
+              help="Hard below, soft above: no group under the lower bound, groups over the upper one at --penalty "
+                   "per patient over (30-50k as it is read in practice).")
 @click.option("--penalty", type=float, default=10.0, show_default=True,
               help="Soft band: cost per patient outside the band, in km of the distance objective.")
 @click.option("--band-for", "band_for", multiple=True, metavar="AREA=LOWER:UPPER",
@@ -297,7 +300,7 @@ def validate(groups: Path | None, output_format: str, **options: Any) -> None:
               help="Folder for the outputs (written whole: nothing changes there unless the run succeeds).")
 @click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder.")
 @reports_errors
-def group(band: str, soft: bool, penalty: float, band_for: tuple[str, ...], contiguity: bool, within: str,
+def group(band: str, soft: bool, soft_above: bool, penalty: float, band_for: tuple[str, ...], contiguity: bool, within: str,
           cross_penalty: float, max_diameter_km: float | None, count: int | None, centres: Path | None,
           objective: str, weight: float, current: Path | None, move_penalty: float, method: str, seed: int,
           effort: str, restarts: int | None, workers: int | None, solver: str, time_limit: float, gap: float | None,
@@ -329,7 +332,7 @@ def group(band: str, soft: bool, penalty: float, band_for: tuple[str, ...], cont
 
     check_settings(restarts=restarts, workers=workers, time_limit=time_limit, gap=gap, seed=seed)
     problem = GroupingProblem(
-        band=Band.parse(band), soft=soft, penalty=penalty, contiguity=contiguity, within=within,
+        band=Band.parse(band), soft=soft, soft_above=soft_above, penalty=penalty, contiguity=contiguity, within=within,
         cross_penalty=cross_penalty, max_diameter_km=max_diameter_km, band_for=_parse_band_for(band_for),
         count=count, objective=objective, weight=weight, move_penalty=move_penalty,
     )
@@ -556,6 +559,7 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
               help="Group the smallest tier first and keep it whole above, or the largest first and nest below.")
 @click.option("--within", type=click.Choice(["none", "sub_icb", "icb"]), default="none", show_default=True,
               help="No group of any tier crosses this boundary.")
+@click.option("--soft-above", is_flag=True, help="Every tier's band hard below and soft above.")
 @click.option("--method", type=click.Choice(["heuristic", "exact"]), default="heuristic", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--effort", type=click.Choice(["quick", "standard", "thorough"]), default="standard", show_default=True)
@@ -568,7 +572,8 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
               help="Folder for the outputs (written whole: nothing changes there unless the run succeeds).")
 @click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder.")
 @reports_errors
-def tiers(tier_texts: tuple[str, ...], fixed_texts: tuple[str, ...], order: str, within: str, method: str, seed: int,
+def tiers(tier_texts: tuple[str, ...], fixed_texts: tuple[str, ...], order: str, within: str, soft_above: bool,
+          method: str, seed: int,
           effort: str, workers: int | None, solver: str, time_limit: float, gap: float | None, out_dir: Path,
           overwrite: bool, **options: Any) -> None:
     """Nested tiers: neighbourhoods inside networks inside federations, each in its own band.
@@ -592,7 +597,7 @@ def tiers(tier_texts: tuple[str, ...], fixed_texts: tuple[str, ...], order: str,
     from geodata.read.relations import read_networks
     from geodata.write.outputs import write_outputs
 
-    rule = GroupingProblem(within=within)
+    rule = GroupingProblem(within=within, soft_above=soft_above)
     chosen = []
     for text in tier_texts:
         name, separator, band = text.partition("=")

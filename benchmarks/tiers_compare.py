@@ -30,7 +30,7 @@ from clusterkit.metrics.compare import compare_groupings  # noqa: E402
 from clusterkit.model.partition import Partition  # noqa: E402
 from clusterkit.problem.grouping import GroupingProblem  # noqa: E402
 from clusterkit.runs import run_tiers  # noqa: E402
-from clusterkit.tiers import DEFAULT_TIERS, Tier  # noqa: E402
+from clusterkit.tiers import DEFAULT_TIERS  # noqa: E402
 from geodata import load_study_area  # noqa: E402
 from solvers.grouping import group_practices  # noqa: E402
 

@@ -35,7 +35,8 @@ def grouping_text(grouping: Any, metrics: Any, problem: Any) -> str:
     meaning = {"distance": "patient-weighted km to each group's centre practice",
                "alignment": "share of alignment and shared staff lost between groups",
                "blend": f"blend: {problem.weight:g} alignment lost, {1 - problem.weight:g} scaled distance"}
-    extras = [name for name, value in (("soft band", problem.soft), ("move penalty", problem.move_penalty),
+    extras = [name for name, value in (("soft band", problem.soft), ("soft upper bound", problem.soft_above),
+                                       ("move penalty", problem.move_penalty),
                                        ("cross penalty", problem.cross_penalty)) if value]
     lines = [
         f"status:      {line}",

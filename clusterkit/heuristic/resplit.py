@@ -97,7 +97,10 @@ def _resplit(state: State, a: int, b: int, fixed: set[int]) -> bool:
     cost_second_all = unit_cost[:, second].sum(axis=0)[:, None]
     cost_second = cost_second_all - np.cumsum(unit_cost[order, second[:, None]], axis=1)[:, :-1]
     value = cost_first + cost_second
-    if not p.soft:
+    if p.soft_above:
+        lower = float(p.lower[index].min())
+        value = np.where((taken >= lower) & (total - taken >= lower), value, np.inf)
+    elif not p.soft:
         lower, upper = float(p.lower[index].min()), float(p.upper[index].max())  # the loosest: a screen
         allowed = (taken >= lower) & (taken <= upper) & (total - taken >= lower) & (total - taken <= upper)
         value = np.where(allowed, value, np.inf)

@@ -77,7 +77,7 @@ def infeasibility_reasons(graph: PracticeGraph, problem: GroupingProblem) -> lis
             if diameter > problem.max_diameter_km:
                 reasons.append(f"must-link chain {names} spans {diameter:.1f} km, above --max-diameter-km "
                                f"{problem.max_diameter_km:g}")
-    if problem.units is not None:  # blocks kept whole (the tier below)
+    if problem.units is not None and not (problem.soft or problem.soft_above):  # blocks kept whole (tier below)
         sizes = {p.code: p.list_size for p in graph.practices if p.willing}
         upper = loosest_band(problem, list(graph.practices)).upper
         for block, codes in problem.units.parts.items():
@@ -91,6 +91,8 @@ def infeasibility_reasons(graph: PracticeGraph, problem: GroupingProblem) -> lis
         practices = [graph.practice(code) for code in codes]
         total = sum(p.list_size for p in practices)
         band = loosest_band(problem, practices)
+        if problem.soft_above:  # only the lower bound is a rule
+            band = Band(band.lower, max(band.upper, total))
         where = _area_name(problem, name)
         around = f" ({len(codes)} practices around {codes[0]})" if not problem.bounded or "-" in name else ""
         fewest, most = _splittable(total, band)

@@ -30,6 +30,9 @@ class GroupingProblem:
     ----------
     band : Band
         Population band of a group (default 30,000-50,000).
+    soft_above : bool
+        Hard below, soft above: no group under ``lower``, groups above ``upper`` at ``penalty`` per patient
+        (NHS England's 30-50k as it is read in practice). ``soft`` makes both sides soft.
     soft : bool
         Allow groups outside the band at ``penalty`` per patient outside (else the band is hard).
     penalty : float
@@ -69,6 +72,7 @@ class GroupingProblem:
 
     band: Band = Band(30_000, 50_000)
     soft: bool = False
+    soft_above: bool = False
     penalty: float = 10.0
     contiguity: bool = True
     within: str | Partition = "none"

@@ -55,6 +55,8 @@ class PieceProblem:
     soft_penalty, cross_penalty, move_penalty : float
         Per patient, in km.
     soft : bool
+    soft_above : bool
+        The lower bound hard, the upper one soft.
     contiguity : bool
     max_diameter_km : float or None
     """
@@ -82,6 +84,7 @@ class PieceProblem:
     cross_penalty: float = 0.0
     move_penalty: float = 0.0
     soft: bool = False
+    soft_above: bool = False
     contiguity: bool = True
     max_diameter_km: float | None = None
 

@@ -193,6 +193,7 @@ def _area_problem(graph, problem, name, codes, relation_scale, current, current_
         cross_penalty=problem.cross_penalty,
         move_penalty=problem.move_penalty,
         soft=problem.soft,
+        soft_above=problem.soft_above and not problem.soft,
         contiguity=problem.contiguity,
         max_diameter_km=problem.max_diameter_km,
     )

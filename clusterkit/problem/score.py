@@ -216,7 +216,7 @@ class GroupScorer:
         population = float(sizes.sum())
         _, distance_total = self._centre(tuple(units), index)
         lower, upper, minority = group_band(piece, index)
-        outside = max(0.0, lower - population, population - upper)
+        below, above = max(0.0, lower - population), max(0.0, population - upper)
         diameter = 0.0
         if piece.max_diameter_km is not None and len(index) > 1:
             widest = float(self.distance[index[:, None], index].max())
@@ -228,9 +228,12 @@ class GroupScorer:
         cost = piece.distance_weight * distance_total / piece.distance_scale + piece.cross_penalty * minority
         band_violation = 0.0
         if piece.soft:
-            cost += piece.soft_penalty * outside
+            cost += piece.soft_penalty * (below + above)
+        elif piece.soft_above:  # hard below, soft above
+            band_violation = below / 1000.0
+            cost += piece.soft_penalty * above
         else:
-            band_violation = outside / 1000.0
+            band_violation = (below + above) / 1000.0
         if piece.move_penalty:
             current = piece.current[index]
             known = current >= 0

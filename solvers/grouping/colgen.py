@@ -137,7 +137,7 @@ def _counts(piece: PieceProblem, pricer: Pricer) -> list[int | None]:
         return [len(pricer.hub_units)]
     if piece.count is not None:
         return [piece.count]
-    if piece.soft:
+    if piece.soft or piece.soft_above:
         return [None]
     lower, upper = float(np.min(piece.lower)), float(np.max(piece.upper))
     fewest = max(1, math.ceil(piece.population / upper))

@@ -40,6 +40,10 @@ def enumerate_columns(pricer: Pricer, duals: np.ndarray, mu: float, slack: float
         allowed = pricer.allowed(centre)
         value = pricer.assign_cost[:, centre] - duals
         upper, lower = pricer.upper, pricer.lower
+        if piece.soft or piece.soft_above:  # a group above the band is allowed (at a cost): enumerate it too
+            upper = float(piece.population)
+        if piece.soft:
+            lower = 0.0
         negative = sorted((u for u in range(pricer.n) if allowed[u] and value[u] < 0 and u != root),
                           key=lambda u: value[u] / max(sizes[u], 1.0))
         relation = pricer.relation_factor

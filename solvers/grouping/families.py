@@ -49,7 +49,12 @@ def add_band(model: pulp.LpProblem, piece: PieceProblem, y: Mapping[int, pulp.Lp
     penalty_terms = []
     for c, members in by_centre.items():
         load = pulp.lpSum(float(unit_sizes[u]) * var for u, var in members)
-        if piece.soft:
+        if piece.soft_above:  # hard below, soft above
+            over = new_variable(model, f"over_{c}", 0)
+            model += load >= lower * y[c], f"band_lower_{c}"
+            model += load - over <= upper * y[c], f"band_upper_{c}"
+            penalty_terms.append(piece.soft_penalty / piece.population * over)
+        elif piece.soft:
             under = new_variable(model, f"under_{c}", 0)
             over = new_variable(model, f"over_{c}", 0)
             model += load + under >= lower * y[c], f"band_lower_{c}"

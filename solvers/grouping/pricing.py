@@ -133,7 +133,7 @@ class Pricer:
                 for v, w in self.relation[u].items():
                     if v in position and v > u:
                         relation_pairs.append((position[u], position[v], w))
-        soft = piece.soft
+        soft = piece.soft or piece.soft_above
         n_z = len(relation_pairs)
         n_s = 2 if soft else 0
         size = m + n_z + n_s
@@ -147,6 +147,8 @@ class Pricer:
         upper_bounds = np.full(size, np.inf)
         upper_bounds[:m + n_z] = 1
         lower_bounds[position[root]] = 1
+        if piece.soft_above:
+            upper_bounds[m + n_z] = 0.0  # no slack below: the lower bound stays hard
         integrality = np.zeros(size)
         integrality[:m] = 1
         rows: list[list[tuple[int, float]]] = []

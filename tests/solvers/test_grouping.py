@@ -284,3 +284,23 @@ def test_exact_proves_the_asked_gap_on_a_real_sub_icb_and_bounds_the_heuristic(n
     heuristic = group_heuristic(graph, problem, seed=1, effort="quick", workers=1)
     assert heuristic.status == "FEASIBLE"
     assert heuristic.objective >= exact.bound - 1e-9
+
+
+def test_hard_below_soft_above_by_hand() -> None:
+    """Two towns of three 12,000-patient practices, band 30,000-35,000: no hard grouping exists (two practices
+    are 24,000, three 36,000); hard below and soft above, each town is one group 1,000 over, so the optimum is
+    the towns' distance plus 2 x 1,000 patients x penalty, over 72,000 patients."""
+    from clusterkit.errors import InfeasibleError
+
+    graph = two_towns()
+    hard = GroupingProblem(band=Band(30_000, 35_000))
+    with pytest.raises(InfeasibleError):
+        group_practices(graph, hard, workers=1)
+    problem = GroupingProblem(band=Band(30_000, 35_000), soft_above=True, penalty=0.5)
+    expected = TWO_TOWNS_OBJECTIVE + 0.5 * 2_000 / 72_000
+    for method in ("heuristic", "exact"):
+        grouping = group_practices(graph, problem, method=method, workers=1, time_limit=20)
+        assert grouping.objective == pytest.approx(expected, rel=1e-9), method
+        sizes = [sum(graph.practice(code).list_size for code in codes) for codes in grouping.groups.values()]
+        assert min(sizes) >= 30_000, "the lower bound stays hard"
+    assert grouping.status == "OPTIMAL" and grouping.bound == pytest.approx(expected, rel=1e-6)
