@@ -11,6 +11,7 @@ import contextlib
 import functools
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -21,11 +22,14 @@ import click
 
 from clusterkit import __version__
 from clusterkit.errors import ClusterkitError, InfeasibleError, InputError, StorageError, Terminated
-from clusterkit.summaries import area_text, budgets_text, grouping_text
+from clusterkit.summaries import area_text, budgets_text, comparison_text, grouping_text, tiers_text
 
 log = logging.getLogger("clusterkit")
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+#: The process the command runs in (its SIGTERM handler raises; a forked worker's exits).
+_MAIN_PID = os.getpid()
 
 
 # ---------------------------------------------------------------------------------------------- plumbing
@@ -141,6 +145,39 @@ def practice_inputs(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def _options(*options: Callable[..., Any]) -> Callable[..., Any]:
+    """One decorator applying several Click options, in the order given (as they show in --help)."""
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return decorate
+
+
+#: The outputs of every command that writes them.
+output_options = _options(
+    click.option("--out", "out_dir", required=True, callback=lambda _, __, value: _out_folder(value),
+                 help="Folder for the outputs (written whole: nothing changes there unless the run succeeds)."),
+    click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder."),
+)
+
+#: How every grouping command searches (group, tiers).
+search_options = _options(
+    click.option("--method", type=click.Choice(["heuristic", "exact"]), default="heuristic", show_default=True,
+                 help="heuristic: fast, seeded, proves nothing; exact: MIP with a bound and gap (small areas)."),
+    click.option("--seed", type=int, default=0, show_default=True, help="Seed of the heuristic's random choices."),
+    click.option("--effort", type=click.Choice(["quick", "standard", "thorough"]), default="standard",
+                 show_default=True, help="How hard the heuristic searches: quick = region growing and moves only "
+                                         "(about 2x faster); standard and thorough add strategic oscillation."),
+    click.option("--workers", type=int, help="Processes (default: every core); results do not depend on it."),
+    click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
+                 help="MIP solver of --method exact."),
+    click.option("--time-limit", type=float, default=60.0, show_default=True,
+                 help="Seconds for --method exact (the whole method; tiers share it)."),
+    click.option("--gap", type=float, help="Relative gap at which --method exact may stop (e.g. 0.01)."),
+)
+
+
 def load_inputs(options: dict[str, Any]) -> Any:
     """Read the practices, relations and area selection named by :func:`practice_inputs` options."""
     from geodata import load_study_area
@@ -212,7 +249,10 @@ def main(context: click.Context, verbose: int, quiet: int) -> None:
 
 
 def _terminate(number: int, frame: Any) -> None:
-    """SIGTERM: stop as Ctrl-C does (staged outputs discarded, workers ended), with exit code 143."""
+    """SIGTERM: stop as Ctrl-C does (staged outputs discarded, workers ended), with exit code 143. A worker
+    process forked before it resets this handler just ends."""
+    if os.getpid() != _MAIN_PID:
+        os._exit(143)
     raise Terminated()
 
 
@@ -280,25 +320,13 @@ def validate(groups: Path | None, output_format: str, **options: Any) -> None:
                    "--move-penalty and the moved practices.")
 @click.option("--move-penalty", type=float, default=0.0, show_default=True,
               help="km per patient of a practice leaving its current group (stability).")
-@click.option("--method", type=click.Choice(["heuristic", "exact"]), default="heuristic", show_default=True,
-              help="heuristic: fast, seeded, proves nothing; exact: MIP with a bound and gap (small areas).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the heuristic's random choices.")
-@click.option("--effort", type=click.Choice(["quick", "standard", "thorough"]), default="standard", show_default=True,
-              help="How hard the heuristic searches: quick = region growing and moves only (about 2x faster); "
-                   "standard and thorough add strategic oscillation of the band.")
+@search_options
 @click.option("--restarts", type=int, help="Heuristic starts per area, best kept (default: 4 quick, 8 standard, "
                                            "32 thorough).")
-@click.option("--workers", type=int, help="Processes (default: every core); results do not depend on it.")
-@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
-              help="MIP solver of --method exact.")
-@click.option("--time-limit", type=float, default=60.0, show_default=True, help="Seconds for --method exact.")
-@click.option("--gap", type=float, help="Relative gap at which --method exact may stop (e.g. 0.01).")
 @click.option("--best-effort", is_flag=True,
               help="When the hard rules cannot be met, group with a soft band anyway, write it and exit 1 "
                    "(instead of exit 3 with nothing written).")
-@click.option("--out", "out_dir", required=True, callback=lambda _, __, value: _out_folder(value),
-              help="Folder for the outputs (written whole: nothing changes there unless the run succeeds).")
-@click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder.")
+@output_options
 @reports_errors
 def group(band: str, soft: bool, soft_above: bool, penalty: float, band_for: tuple[str, ...], contiguity: bool, within: str,
           cross_penalty: float, max_diameter_km: float | None, count: int | None, centres: Path | None,
@@ -404,9 +432,7 @@ def _report_grouping(folder: Path, run: Any, written: list[Path], inputs_written
 
 
 @main.command(context_settings=CONTEXT)
-@click.option("--out", "out_dir", required=True, callback=lambda _, __, value: _out_folder(value),
-              help="Folder for the outputs (written whole: nothing changes there unless the run succeeds).")
-@click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder.")
+@output_options
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic county.")
 @reports_errors
 def demo(out_dir: Path, overwrite: bool, seed: int) -> None:
@@ -483,9 +509,7 @@ def demo(out_dir: Path, overwrite: bool, seed: int) -> None:
 @click.option("--gap", type=float, default=0.0, show_default=True,
               help="Relative gap at which a solver stage may stop (0: proven exact).")
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes solving networks in parallel.")
-@click.option("--out", "out_dir", required=True, callback=lambda _, __, value: _out_folder(value),
-              help="Folder for the outputs (written whole: nothing changes there unless the run succeeds).")
-@click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder.")
+@output_options
 @reports_errors
 def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: int, min_list_size: int,
             max_consortium_size: int, schedule: str, variance: float, loss_threshold: float,
@@ -560,17 +584,8 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
 @click.option("--within", type=click.Choice(["none", "sub_icb", "icb"]), default="none", show_default=True,
               help="No group of any tier crosses this boundary.")
 @click.option("--soft-above", is_flag=True, help="Every tier's band hard below and soft above.")
-@click.option("--method", type=click.Choice(["heuristic", "exact"]), default="heuristic", show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--effort", type=click.Choice(["quick", "standard", "thorough"]), default="standard", show_default=True)
-@click.option("--workers", type=int, help="Processes (default: every core); results do not depend on it.")
-@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
-@click.option("--time-limit", type=float, default=60.0, show_default=True,
-              help="Seconds for --method exact, shared by the tiers it makes.")
-@click.option("--gap", type=float, help="Relative gap at which --method exact may stop.")
-@click.option("--out", "out_dir", required=True, callback=lambda _, __, value: _out_folder(value),
-              help="Folder for the outputs (written whole: nothing changes there unless the run succeeds).")
-@click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder.")
+@search_options
+@output_options
 @reports_errors
 def tiers(tier_texts: tuple[str, ...], fixed_texts: tuple[str, ...], order: str, within: str, soft_above: bool,
           method: str, seed: int,
@@ -619,14 +634,7 @@ def tiers(tier_texts: tuple[str, ...], fixed_texts: tuple[str, ...], order: str,
         run = run_tiers(graph, levels, order=order, fixed=fixed, method=method, seed=seed, time_limit=time_limit,
                         solver=solver, gap=gap, effort=effort, workers=workers, sources=sources, progress=progress)
         written = write_outputs(run, output.folder)
-    for row in run.summary["tiers"]:
-        measured = row["metrics"]
-        click.echo(f"{row['tier'] + ':':<15} {row['groups']:,} groups of {row['band']}"
-                   + (" (fixed)" if row["fixed"] else f", {row['status'].lower()}")
-                   + f"; {measured['in_band_share']:.0%} in band, {measured['connected_share']:.0%} connected, "
-                   f"{measured['weighted_km']:.3f} km to the group's centre")
-    for note in run.notes[:10]:
-        click.echo(f"note:          {note}")
+    click.echo(tiers_text(run))
     click.echo(f"wrote {', '.join(path.name for path in written)} to {output.given}")
     if run.unmet:
         click.echo(f"clusterkit: {run.unmet}", err=True)
@@ -643,9 +651,7 @@ def tiers(tier_texts: tuple[str, ...], fixed_texts: tuple[str, ...], order: str,
               help="Another band for groups in one sub-ICB or ICB (repeatable).")
 @click.option("--current", type=click.Path(path_type=Path), metavar="FILE",
               help="A reference grouping practice_code,group for the moved counts (default: the pcn_code column).")
-@click.option("--out", "out_dir", required=True, callback=lambda _, __, value: _out_folder(value),
-              help="Folder for the outputs (written whole: nothing changes there unless the run succeeds).")
-@click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder.")
+@output_options
 @reports_errors
 def evaluate(groups: str, band: str, band_for: tuple[str, ...], current: Path | None, out_dir: Path, overwrite: bool,
              **options: Any) -> None:
@@ -689,9 +695,7 @@ def evaluate(groups: str, band: str, band_for: tuple[str, ...], current: Path | 
               help="What to call the two groupings in the tables, e.g. geographic,aligned.")
 @click.option("--band", default="30000:50000", show_default=True, metavar="LOWER:UPPER",
               help="The band both sides are measured against.")
-@click.option("--out", "out_dir", required=True, callback=lambda _, __, value: _out_folder(value),
-              help="Folder for the outputs (written whole: nothing changes there unless the run succeeds).")
-@click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder.")
+@output_options
 @reports_errors
 def compare(first: str, second: str, names: str, band: str, out_dir: Path, overwrite: bool, **options: Any) -> None:
     """Compare two groupings of the same practices (B read as the newer): A and B are practice_code,group
@@ -726,15 +730,7 @@ def compare(first: str, second: str, names: str, band: str, out_dir: Path, overw
         run = run_compare(graph, sides[0], sides[1], GroupingProblem(band=Band.parse(band)), names=labels,
                           sources=sources)
         written = write_outputs(run, output.folder)
-    comparison = run.result
-    click.echo(f"compared:    {comparison.practices:,} practices grouped on both sides"
-               + (f" ({comparison.left_out:,} on one side only, left out)" if comparison.left_out else ""))
-    click.echo(f"agreement:   ARI {comparison.ari:.3f}, NMI {comparison.nmi:.3f}, VI {comparison.vi:.3f}")
-    click.echo(f"moved:       {comparison.moved:,} practices ({comparison.moved_patients:,} patients) from "
-               f"{labels[0]} to {labels[1]}")
-    for side, metrics in zip(labels, comparison.metrics):
-        click.echo(f"{side + ':':<12} {metrics.groups:,} groups, {metrics.in_band_share:.0%} in band, "
-                   f"{metrics.weighted_km:.3f} km, {metrics.connected_share:.0%} connected")
+    click.echo(comparison_text(run.result))
     click.echo(f"wrote {', '.join(path.name for path in written)} to {output.given}")
 
 

@@ -9,8 +9,8 @@ assembles results in task order. Results depend on the tasks only (each carries 
 the executor or the number of workers.
 
 Pools do not nest: inside a worker of a pool made here, :func:`run_tasks` runs its tasks in that worker.
-Workers die with their parent: they leave Ctrl-C to it (which then stops them at once, not after their task),
-and on Linux the kernel ends them when the parent dies, even by SIGKILL (``PR_SET_PDEATHSIG``).
+Workers die with their parent: they leave Ctrl-C to it (which then terminates them at once, not after their
+task), and on Linux the kernel ends them when the parent dies, even by SIGKILL (``PR_SET_PDEATHSIG``).
 """
 
 from __future__ import annotations
@@ -43,17 +43,10 @@ def _start_worker() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):  # not Linux: the parent's stop() below still ends its workers
+    except (OSError, AttributeError):  # not Linux: the parent's terminate() still ends its workers
         pass
     if os.getppid() == 1:  # the parent died before prctl took effect
         os._exit(1)
-
-
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """End the workers of ``pool`` now (an error, Ctrl-C or a signal in the parent): no task finishes first."""
-    for process in list(getattr(pool, "_processes", {}).values()):
-        if process.is_alive():
-            process.terminate()
 
 
 def default_workers() -> int:
@@ -100,11 +93,13 @@ def run_tasks(function: Callable[[Task], Result], tasks: Sequence[Task], *, exec
         pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_start_worker)
         try:
             yield from _drain(pool, function, tasks)
-        except BaseException:
-            _stop(pool)
+        except BaseException:  # an error, Ctrl-C or SIGTERM: end the workers now, do not wait for their tasks
+            for process in list(getattr(pool, "_processes", {}).values()):
+                if process.is_alive():
+                    process.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
             raise
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True)
         return
     yield from _drain(executor, function, tasks)
 

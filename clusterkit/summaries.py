@@ -9,7 +9,7 @@ from typing import Any
 
 from clusterkit.results import Status
 
-__all__ = ["grouping_text", "budgets_text", "area_text", "listing"]
+__all__ = ["grouping_text", "budgets_text", "tiers_text", "comparison_text", "area_text", "listing"]
 
 
 def grouping_text(grouping: Any, metrics: Any, problem: Any) -> str:
@@ -109,4 +109,31 @@ def budgets_text(run: Any) -> str:
     if assignment.ungrouped:
         lines.append(f"not in a network: {len(assignment.ungrouped)} ({listing(assignment.ungrouped)})")
     lines += [f"note:          {note}" for note in run.notes[:10]]
+    return "\n".join(lines)
+
+
+def tiers_text(run: Any) -> str:
+    """One line per tier of a tiers run, then its notes."""
+    lines = []
+    for row in run.summary["tiers"]:
+        measured = row["metrics"]
+        lines.append(f"{row['tier'] + ':':<15} {row['groups']:,} groups of {row['band']}"
+                     + (" (fixed)" if row["fixed"] else f", {row['status'].lower()}")
+                     + f"; {measured['in_band_share']:.0%} in band, {measured['connected_share']:.0%} connected, "
+                     f"{measured['weighted_km']:.3f} km to the group's centre")
+    lines += [f"note:          {note}" for note in run.notes[:10]]
+    return "\n".join(lines)
+
+
+def comparison_text(comparison: Any) -> str:
+    """The agreement, the moves and each side's headline figures of a comparison."""
+    first, second = comparison.names
+    lines = [f"compared:    {comparison.practices:,} practices grouped on both sides"
+             + (f" ({comparison.left_out:,} on one side only, left out)" if comparison.left_out else ""),
+             f"agreement:   ARI {comparison.ari:.3f}, NMI {comparison.nmi:.3f}, VI {comparison.vi:.3f}",
+             f"moved:       {comparison.moved:,} practices ({comparison.moved_patients:,} patients) from {first} "
+             f"to {second}"]
+    for side, metrics in zip(comparison.names, comparison.metrics):
+        lines.append(f"{side + ':':<12} {metrics.groups:,} groups, {metrics.in_band_share:.0%} in band, "
+                     f"{metrics.weighted_km:.3f} km, {metrics.connected_share:.0%} connected")
     return "\n".join(lines)
