@@ -140,9 +140,7 @@ def practice_inputs(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="Build the alignment of adjacent practices from these attributes: numeric by similarity, "
                           "categorical (an IT supplier) by equality; e.g. supplier_name,imd2019_score_fingertips."),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    return _options(*options)(command)
 
 
 def _options(*options: Callable[..., Any]) -> Callable[..., Any]:
@@ -423,7 +421,12 @@ def _report_grouping(folder: Path, run: Any, written: list[Path], inputs_written
     if run.summary.get("best_effort"):
         click.echo(f"clusterkit: {run.summary['best_effort']}; --best-effort: grouped with a soft band instead",
                    err=True)
-    click.echo(grouping_text(run.result, run.metrics, run.extra["problem"]))
+    _finish(run, grouping_text(run.result, run.metrics, run.extra["problem"]), written, folder, inputs_written)
+
+
+def _finish(run: Any, text: str, written: list[Path], folder: Path, inputs_written: tuple[str, ...] = ()) -> None:
+    """Print a run whose outputs are in place, the rule it leaves unmet, and exit with its status."""
+    click.echo(text)
     click.echo(f"wrote {', '.join([*inputs_written, *(path.name for path in written)])} to {folder}")
     if run.unmet:
         click.echo(f"clusterkit: {run.unmet}", err=True)
@@ -634,12 +637,7 @@ def tiers(tier_texts: tuple[str, ...], fixed_texts: tuple[str, ...], order: str,
         run = run_tiers(graph, levels, order=order, fixed=fixed, method=method, seed=seed, time_limit=time_limit,
                         solver=solver, gap=gap, effort=effort, workers=workers, sources=sources, progress=progress)
         written = write_outputs(run, output.folder)
-    click.echo(tiers_text(run))
-    click.echo(f"wrote {', '.join(path.name for path in written)} to {output.given}")
-    if run.unmet:
-        click.echo(f"clusterkit: {run.unmet}", err=True)
-    if run.exit_status:
-        click.get_current_context().exit(run.exit_status)
+    _finish(run, tiers_text(run), written, output.given)
 
 
 @main.command(context_settings=CONTEXT)
@@ -730,8 +728,7 @@ def compare(first: str, second: str, names: str, band: str, out_dir: Path, overw
         run = run_compare(graph, sides[0], sides[1], GroupingProblem(band=Band.parse(band)), names=labels,
                           sources=sources)
         written = write_outputs(run, output.folder)
-    click.echo(comparison_text(run.result))
-    click.echo(f"wrote {', '.join(path.name for path in written)} to {output.given}")
+    _finish(run, comparison_text(run.result), written, output.given)
 
 
 def run() -> None:
