@@ -63,7 +63,8 @@ PARAMETERS = frozenset({
     "centres", "objective", "weight", "current", "move_penalty", "method", "seed", "effort", "restarts", "workers",
     "solver", "time_limit", "gap", "icb", "sub_icb", "specialties", "risk_cap", "max_per_practice", "min_list_size",
     "max_consortium_size", "schedule", "variance", "loss_threshold", "preferences", "consortia", "groups", "format",
-    "tiers", "order", "fixed",
+    "tiers", "order", "fixed", "weights", "move_penalties", "members", "keep", "min_vi", "weight_jitter",
+    "scheduler",
 })
 
 
@@ -174,6 +175,67 @@ search_options = _options(
                  help="Seconds for --method exact (the whole method; tiers share it)."),
     click.option("--gap", type=float, help="Relative gap at which --method exact may stop (e.g. 0.01)."),
 )
+
+
+#: The rules of a grouping, shared by the commands that make many (sweep, ensemble).
+rule_options = _options(
+    click.option("--band", default="30000:50000", show_default=True, metavar="LOWER:UPPER",
+                 help="Patients per group (30k:50k also works)."),
+    click.option("--soft", is_flag=True, help="Allow groups outside the band, at --penalty per patient outside."),
+    click.option("--soft-above", is_flag=True, help="Hard below, soft above the band, at --penalty per patient over."),
+    click.option("--penalty", type=float, default=10.0, show_default=True,
+                 help="Soft band: cost per patient outside the band, in km of the distance objective."),
+    click.option("--band-for", "band_for", multiple=True, metavar="AREA=LOWER:UPPER",
+                 help="Another band for groups in one sub-ICB or ICB, e.g. 11N=20000:50000 (repeatable)."),
+    click.option("--contiguity/--no-contiguity", default=True, show_default=True,
+                 help="Groups must be connected on the adjacency of practices."),
+    click.option("--within", type=click.Choice(["none", "sub_icb", "icb"]), default="none", show_default=True,
+                 help="Groups may not cross this boundary (none: any practices of the selection may group)."),
+    click.option("--cross-penalty", type=float, default=0.0, show_default=True,
+                 help="With --within none: km per patient grouped outside its group's main sub-ICB."),
+    click.option("--max-diameter-km", type=float, help="Largest distance between two practices of a group."),
+    click.option("--count", type=int, help="Exact number of groups (in each area with --within)."),
+    click.option("--current", type=click.Path(path_type=Path), metavar="FILE",
+                 help="Current grouping practice_code,group (default: the practices' pcn_code column)."),
+    click.option("--move-penalty", type=float, default=0.0, show_default=True,
+                 help="km per patient of a practice leaving its current group (stability)."),
+)
+
+#: Where many independent tasks run (sweep, ensemble, and the areas of group).
+scheduler_option = click.option(
+    "--scheduler", envvar="CLUSTERKIT_SCHEDULER", metavar="ADDRESS|local",
+    help="Run the tasks on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' to start one on this "
+         "machine with --workers processes (default: a local process pool; env CLUSTERKIT_SCHEDULER). Needs the "
+         "dask extra.")
+
+
+def _rules_of(options: dict[str, Any], graph: Any, **overrides: Any) -> Any:
+    """The :class:`GroupingProblem` of :data:`rule_options` (popped from ``options``), with the current grouping."""
+    from clusterkit.problem.band import Band
+    from clusterkit.problem.grouping import GroupingProblem
+    from geodata import read_grouping
+
+    current = options.pop("current", None)
+    labels = (read_grouping(current, graph, encoding=options.get("encoding", "utf-8")) if current
+              else {p.code: p.group for p in graph.practices if p.group})
+    return GroupingProblem(
+        band=Band.parse(options.pop("band")), soft=options.pop("soft"), soft_above=options.pop("soft_above"),
+        penalty=options.pop("penalty"), band_for=_parse_band_for(options.pop("band_for")),
+        contiguity=options.pop("contiguity"), within=options.pop("within"), cross_penalty=options.pop("cross_penalty"),
+        max_diameter_km=options.pop("max_diameter_km"), count=options.pop("count"),
+        move_penalty=options.pop("move_penalty"), current=labels or None, **overrides)
+
+
+def _numbers(text: str, option: str) -> tuple[float, ...]:
+    """``"0,0.25,0.5"`` -> ``(0.0, 0.25, 0.5)``; one line naming the option for anything else."""
+    values = []
+    for item in text.split(","):
+        try:
+            values.append(float(item))
+        except ValueError:
+            raise InputError("is a comma-separated list of numbers, e.g. 0,0.25,0.5,0.75,1", source=option,
+                             value=item.strip() or text) from None
+    return tuple(values)
 
 
 def load_inputs(options: dict[str, Any]) -> Any:
@@ -729,6 +791,119 @@ def compare(first: str, second: str, names: str, band: str, out_dir: Path, overw
                           sources=sources)
         written = write_outputs(run, output.folder)
     _finish(run, comparison_text(run.result), written, output.given)
+
+
+@main.command(context_settings=CONTEXT)
+@practice_inputs
+@rule_options
+@click.option("--weights", default="0,0.25,0.5,0.75,1", show_default=True, metavar="W[,W...]",
+              help="Blend weights to try: the share given to alignment, each 0-1 (0: distance only).")
+@click.option("--move-penalties", metavar="M[,M...]",
+              help="Also sweep the move penalty (km per patient leaving its current group), crossed with --weights.")
+@search_options
+@click.option("--restarts", type=int, help="Heuristic starts per area of each point.")
+@scheduler_option
+@output_options
+@reports_errors
+def sweep(weights: str, move_penalties: str | None, method: str, seed: int, effort: str, workers: int | None,
+          solver: str, time_limit: float, gap: float | None, restarts: int | None, scheduler: str | None,
+          out_dir: Path, overwrite: bool, **options: Any) -> None:
+    """Trade distance against alignment: one grouping per blend weight, and the Pareto front.
+
+    For each weight (and move penalty) a grouping of the practices, measured on patient-weighted km,
+    alignment and shared staff kept, practices moved and band compliance; the points no other point beats
+    on every criterion are marked. With --method exact each point is proven optimal for its weight
+    (--time-limit per point). Writes sweep.csv (the Pareto table), pareto.png, candidates/<point>/groups.csv
+    and summary.json. Exits 1 when no point meets every rule.
+
+    \b
+    Examples:
+      clusterkit sweep out/county_practices.csv --relations out/county_relations.csv --out out/sweep
+      clusterkit sweep ../shared/data/nhs/gp_practices_england.csv --icb QOP --within sub_icb \\
+          --attributes ../shared/data/nhs/gp_practices_england_extra.csv --alignment-from supplier_name \\
+          --weights 0,0.1,0.2,0.3,0.4,0.5,0.6,0.8,1 --out out/sweep-qop
+    """
+    from clusterkit.explore.runs import run_sweep
+    from clusterkit.explore.sweep import check_weights
+    from clusterkit.parallel import scheduler_executor
+    from clusterkit.runs import check_settings
+    from clusterkit.summaries import sweep_text
+    from geodata import OutputSet
+    from geodata.write.outputs import write_outputs
+
+    grid = check_weights(_numbers(weights, "--weights"), source="--weights")
+    penalties = _numbers(move_penalties, "--move-penalties") if move_penalties else None
+    check_settings(restarts=restarts, workers=workers, time_limit=time_limit, gap=gap, seed=seed)
+    sources = [options["practices"], options.get("relations"), options.get("current"), options.get("attributes")]
+    graph = load_inputs({**options, "adjacency_within": options["within"]})
+    problem = _rules_of(options, graph)
+    with OutputSet(out_dir, overwrite) as output, scheduler_executor(scheduler, workers=workers) as executor, \
+            _progress_bar("points", "point") as progress:
+        run = run_sweep(graph, problem, grid, penalties, method=method, seed=seed, effort=effort, restarts=restarts,
+                        time_limit=time_limit, solver=solver, gap=gap, workers=workers, executor=executor,
+                        scheduler=scheduler, sources=sources, progress=progress)
+        written = write_outputs(run, output.folder)
+    _finish(run, sweep_text(run), written, output.given)
+
+
+@main.command(context_settings=CONTEXT)
+@practice_inputs
+@rule_options
+@click.option("--objective", type=click.Choice(["distance", "alignment", "blend"]), default="distance",
+              show_default=True, help="What every member minimises (as 'clusterkit group').")
+@click.option("--weight", type=float, default=0.5, show_default=True,
+              help="For --objective blend: the share given to alignment (0-1).")
+@click.option("--members", type=int, default=64, show_default=True, help="Candidate groupings to make.")
+@click.option("--keep", type=int, default=8, show_default=True, help="Most candidates to keep (good and different).")
+@click.option("--min-vi", type=float, default=0.05, show_default=True,
+              help="Kept candidates differ pairwise by at least this normalised variation of information (0-1).")
+@click.option("--weight-jitter", type=float, default=0.0, show_default=True,
+              help="With --objective blend: draw each member's weight within this distance of --weight.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the members' seeds.")
+@click.option("--effort", type=click.Choice(["quick", "standard", "thorough"]), default="standard",
+              show_default=True, help="How hard each member's heuristic searches.")
+@click.option("--restarts", type=int, help="Heuristic starts per area of each member.")
+@click.option("--workers", type=int, help="Processes (default: every core); results do not depend on it.")
+@scheduler_option
+@output_options
+@reports_errors
+def ensemble(objective: str, weight: float, members: int, keep: int, min_vi: float, weight_jitter: float, seed: int,
+             effort: str, restarts: int | None, workers: int | None, scheduler: str | None, out_dir: Path,
+             overwrite: bool, **options: Any) -> None:
+    """Many good, different groupings: seeded candidates, the diverse few, and where they disagree.
+
+    Makes --members seeded groupings, measures each, keeps up to --keep that are good (non-dominated on km,
+    alignment kept and practices moved, best first) and differ pairwise by at least --min-vi, and reports
+    the plan diversity, a consensus (the member closest to all others) and each practice's stability
+    (swing practices change group in most members). Writes ensemble.csv, candidates/<member>/groups.csv,
+    consensus_groups.csv, stability.csv, co_assignment.csv, practices.geojson and summary.json.
+
+    \b
+    Examples:
+      clusterkit ensemble out/county_practices.csv --members 16 --keep 4 --out out/ensemble
+      clusterkit ensemble ../shared/data/nhs/gp_practices_england.csv --icb QOP --within sub_icb \\
+          --members 64 --keep 5 --scheduler local --out out/ensemble-qop
+    """
+    from clusterkit.explore.ensemble import check_ensemble
+    from clusterkit.explore.runs import run_ensemble
+    from clusterkit.parallel import scheduler_executor
+    from clusterkit.runs import check_settings
+    from clusterkit.summaries import ensemble_text
+    from geodata import OutputSet
+    from geodata.write.outputs import write_outputs
+
+    check_ensemble(members, keep, min_vi, weight_jitter)
+    check_settings(restarts=restarts, workers=workers, seed=seed)
+    sources = [options["practices"], options.get("relations"), options.get("current"), options.get("attributes")]
+    graph = load_inputs({**options, "adjacency_within": options["within"]})
+    problem = _rules_of(options, graph, objective=objective, weight=weight)
+    with OutputSet(out_dir, overwrite) as output, scheduler_executor(scheduler, workers=workers) as executor, \
+            _progress_bar("members", "member") as progress:
+        run = run_ensemble(graph, problem, members, keep=keep, min_vi=min_vi, weight_jitter=weight_jitter, seed=seed,
+                           effort=effort, restarts=restarts, workers=workers, executor=executor, scheduler=scheduler,
+                           sources=sources, progress=progress)
+        written = write_outputs(run, output.folder)
+    _finish(run, ensemble_text(run), written, output.given)
 
 
 def run() -> None:

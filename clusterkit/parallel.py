@@ -16,13 +16,23 @@ task), and on Linux the kernel ends them when the parent dies, even by SIGKILL (
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from typing import TypeVar
 
-__all__ = ["run_tasks", "default_workers"]
+from clusterkit.errors import InputError
+
+__all__ = ["SCHEDULER_ENV", "default_workers", "run_tasks", "scheduler_executor"]
+
+#: Environment variable naming the Dask scheduler when ``--scheduler`` is not given.
+SCHEDULER_ENV = "CLUSTERKIT_SCHEDULER"
+
+#: Seconds to wait for a Dask scheduler to answer before saying it cannot be reached.
+CONNECT_TIMEOUT = 3.0
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -112,3 +122,59 @@ def _drain(executor: Executor, function: Callable[[Task], Result], tasks: Sequen
     finally:  # an error, Ctrl-C or a caller that stops early: nothing left running for nobody
         for future in futures:
             future.cancel()
+
+
+@contextmanager
+def scheduler_executor(scheduler: str | None, *, workers: int | None = None,
+                       timeout: float = CONNECT_TIMEOUT) -> Iterator[Executor | None]:
+    """Where tasks run: ``None`` (the local process pool of :func:`run_tasks`), ``"local"`` (a Dask
+    ``LocalCluster`` of ``workers`` single-threaded processes, started here and closed at the end) or the
+    address of a running Dask scheduler (``tcp://host:8786``).
+
+    Dask's ``distributed`` is an optional extra (``pip install -e ".[dask]"``), imported only here. On an
+    error or Ctrl-C inside the block, the tasks still queued or running on the cluster are cancelled.
+
+    Raises
+    ------
+    InputError
+        When the extra is not installed, or the scheduler does not answer within ``timeout`` seconds.
+
+    Examples
+    --------
+    >>> with scheduler_executor(None) as executor:
+    ...     print(executor)
+    None
+    """
+    if scheduler is None or not scheduler.strip():
+        yield None
+        return
+    scheduler = scheduler.strip()
+    try:
+        import distributed
+    except ImportError as error:
+        raise InputError('needs Dask, an optional extra: pip install -e ".[dask]" (or pip install distributed)',
+                         source="scheduler", value=scheduler) from error
+    cluster = None
+    try:
+        if scheduler == "local":
+            cluster = distributed.LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
+                                               processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+            client = distributed.Client(cluster, timeout=timeout)
+        else:
+            client = distributed.Client(scheduler, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as error:
+        if cluster is not None:
+            cluster.close()
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise InputError(f"cannot reach the Dask scheduler within {timeout:g} s ({reason})", source="scheduler",
+                         value=scheduler) from None
+    executor = client.get_executor(pure=False)
+    try:
+        yield executor
+    except BaseException:
+        executor.shutdown(wait=False)  # cancels what is still queued or running on the cluster
+        raise
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

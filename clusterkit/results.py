@@ -215,6 +215,11 @@ class Grouping(OutcomeView):
         object.__setattr__(self, "centres", MappingProxyType(dict(self.centres)))
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # read-only mappings cannot be pickled: a grouping travels to and from workers as plain dicts
+        return (Grouping, (self.partition, self.outcome, self.method, self.seed, dict(self.centres), self.flagged,
+                           self.unwilling, self.notes, dict(self.params)))
+
     @property
     def labels(self) -> Mapping[str, str]:
         """Practice code -> group id (:data:`~clusterkit.model.UNGROUPED` for the unwilling)."""

@@ -9,7 +9,8 @@ from typing import Any
 
 from clusterkit.results import Status
 
-__all__ = ["grouping_text", "budgets_text", "tiers_text", "comparison_text", "area_text", "listing"]
+__all__ = ["grouping_text", "budgets_text", "tiers_text", "comparison_text", "area_text", "listing", "sweep_text",
+           "ensemble_text"]
 
 
 def grouping_text(grouping: Any, metrics: Any, problem: Any) -> str:
@@ -136,4 +137,50 @@ def comparison_text(comparison: Any) -> str:
     for side, metrics in zip(comparison.names, comparison.metrics):
         lines.append(f"{side + ':':<12} {metrics.groups:,} groups, {metrics.in_band_share:.0%} in band, "
                      f"{metrics.weighted_km:.3f} km, {metrics.connected_share:.0%} connected")
+    return "\n".join(lines)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def sweep_text(run: Any) -> str:
+    """The Pareto table of a sweep run, one line per point, the front starred."""
+    sweep = run.result
+    lines = [f"sweep: {len(sweep.points)} points, {sweep.method}"
+             + (f", {sweep.proven} proven optimal for their weights" if sweep.method == "exact" else
+                " (heuristic: no point proven optimal)"),
+             "  point          km  align.kept  staff.kept  moved  in band  front"]
+    for point, front in zip(sweep.points, sweep.non_dominated):
+        metrics = point.metrics
+        lines.append(f"  {point.name:<12} {metrics.weighted_km:5.3f}  {_percent(metrics.alignment_kept_share):>10}  "
+                     f"{_percent(metrics.shared_staff_kept_share):>10}  "
+                     f"{'-' if metrics.moved_practices is None else metrics.moved_practices:>5}  "
+                     f"{metrics.in_band_share:>7.0%}  {'*' if front else ''}")
+    lines.append(f"front (*): {', '.join(point.name for point, on in zip(sweep.points, sweep.non_dominated) if on) or 'none'}")
+    return "\n".join(lines)
+
+
+def ensemble_text(run: Any) -> str:
+    """What an ensemble run found: diversity, the kept candidates, the consensus and the swing practices."""
+    ensemble = run.result
+    spread = ensemble.diversity
+    consensus = ensemble.members[ensemble.consensus]
+    lines = [f"ensemble: {len(ensemble.members)} members, {spread.distinct} different groupings "
+             f"({spread.duplicate_share:.0%} duplicates)",
+             f"diversity: normalised VI between members median {spread.vi_median:.3f} "
+             f"(quartiles {spread.vi_quartiles[0]:.3f}-{spread.vi_quartiles[2]:.3f}, max {spread.vi_max:.3f})",
+             f"kept {len(ensemble.kept)} (each at least {ensemble.min_vi:g} from the others):",
+             "  candidate     km  align.kept  moved  in band  VI to consensus"]
+    for index in ensemble.kept:
+        member = ensemble.members[index]
+        metrics = member.metrics
+        lines.append(f"  {member.name:<10} {metrics.weighted_km:5.3f}  {_percent(metrics.alignment_kept_share):>10}  "
+                     f"{'-' if metrics.moved_practices is None else metrics.moved_practices:>5}  "
+                     f"{metrics.in_band_share:>7.0%}  {float(ensemble.vi[index, ensemble.consensus]):.3f}")
+    swing = ensemble.swing
+    lines.append(f"consensus: {consensus.name} (the member closest to all others), "
+                 f"{consensus.metrics.weighted_km:.3f} km")
+    lines.append(f"swing practices (outside their consensus group in most members): {len(swing)}"
+                 + (f": {', '.join(swing[:12])}" + (", ..." if len(swing) > 12 else "") if swing else ""))
     return "\n".join(lines)

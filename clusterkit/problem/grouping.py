@@ -22,6 +22,11 @@ OBJECTIVES = ("distance", "alignment", "blend")
 WITHIN = ("none", "sub_icb", "icb")
 
 
+def _restore_problem(*values: Any) -> GroupingProblem:
+    """Unpickle a :class:`GroupingProblem` (see its ``__reduce__``)."""
+    return GroupingProblem(*values)
+
+
 @dataclass(frozen=True)
 class GroupingProblem:
     """The rules and objective of a grouping; validated on construction.
@@ -108,6 +113,12 @@ class GroupingProblem:
         object.__setattr__(self, "centres", tuple(sorted({c.upper() for c in self.centres})))
         if self.current is not None:
             object.__setattr__(self, "current", MappingProxyType(dict(self.current)))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # read-only mappings cannot be pickled: the rules travel to workers (a sweep's points) as plain dicts
+        values = [getattr(self, item.name) for item in fields(self)]
+        return (_restore_problem, tuple(dict(value) if isinstance(value, MappingProxyType) else value
+                                        for value in values))
 
     @property
     def bounded(self) -> bool:

@@ -16,13 +16,16 @@ from geodata.write.budgets import write_assignments_csv, write_exposure_csv, wri
 from geodata.write.comparison import (write_comparison_json, write_comparison_markdown, write_moves_csv,
                                       write_moves_geojson)
 from geodata.write.files import write_json
+from geodata.write.explore import (kept_candidates, write_candidates, write_co_assignment, write_consensus,
+                                   write_ensemble_csv, write_pareto_png, write_stability_csv, write_stability_geojson,
+                                   write_sweep_csv)
 from geodata.write.grouping import write_grouped_practices, write_groups, write_groups_table
 from geodata.write.tiers import write_tiered_practices, write_tiers_csv, write_tiers_table
 
 __all__ = ["FORMATS", "OutputFile", "OUTPUTS", "write_outputs"]
 
 #: File formats a run may write.
-FORMATS = ("csv", "geojson", "json", "md")
+FORMATS = ("csv", "geojson", "json", "md", "png")
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,12 @@ class OutputFile:
 
     name: str
     write: Callable[[Any, Path], Path]
+    kind: str = ""
 
     @property
     def format(self) -> str:
-        return self.name.rsplit(".", 1)[-1]
+        """The file's format (its suffix), or ``kind`` for a folder of files (``candidates/``: csv)."""
+        return self.kind or self.name.rsplit(".", 1)[-1]
 
 
 def _schedule(run: Any) -> tuple[Any, Any, Any]:
@@ -70,6 +75,21 @@ OUTPUTS: dict[str, tuple[OutputFile, ...]] = {
         OutputFile("comparison.json", lambda run, path: write_comparison_json(path, run.result)),
         OutputFile("moves.csv", lambda run, path: write_moves_csv(path, run.result)),
         OutputFile("moves.geojson", lambda run, path: write_moves_geojson(path, run.graph, run.result)),
+        _SUMMARY,
+    ),
+    "sweep": (
+        OutputFile("sweep.csv", lambda run, path: write_sweep_csv(path, run.result)),
+        OutputFile("pareto.png", lambda run, path: write_pareto_png(path, run.result)),
+        OutputFile("candidates", lambda run, path: write_candidates(path, run.result.points), kind="csv"),
+        _SUMMARY,
+    ),
+    "ensemble": (
+        OutputFile("ensemble.csv", lambda run, path: write_ensemble_csv(path, run.result)),
+        OutputFile("candidates", lambda run, path: write_candidates(path, kept_candidates(run.result)), kind="csv"),
+        OutputFile("consensus_groups.csv", lambda run, path: write_consensus(path, run.result)),
+        OutputFile("stability.csv", lambda run, path: write_stability_csv(path, run.graph, run.result)),
+        OutputFile("co_assignment.csv", lambda run, path: write_co_assignment(path, run.result)),
+        OutputFile("practices.geojson", lambda run, path: write_stability_geojson(path, run.graph, run.result)),
         _SUMMARY,
     ),
     "budgets": (
