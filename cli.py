@@ -39,6 +39,7 @@ def _configure_logging(verbosity: int) -> None:
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("clusterkit: %(message)s"))
+    handler.setLevel(level)  # libraries that set their own loggers' levels (Dask's) are held to ours too
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -386,13 +387,14 @@ def validate(groups: Path | None, output_format: str, **options: Any) -> None:
 @click.option("--best-effort", is_flag=True,
               help="When the hard rules cannot be met, group with a soft band anyway, write it and exit 1 "
                    "(instead of exit 3 with nothing written).")
+@scheduler_option
 @output_options
 @reports_errors
 def group(band: str, soft: bool, soft_above: bool, penalty: float, band_for: tuple[str, ...], contiguity: bool, within: str,
           cross_penalty: float, max_diameter_km: float | None, count: int | None, centres: Path | None,
           objective: str, weight: float, current: Path | None, move_penalty: float, method: str, seed: int,
           effort: str, restarts: int | None, workers: int | None, solver: str, time_limit: float, gap: float | None,
-          best_effort: bool, out_dir: Path, overwrite: bool, **options: Any) -> None:
+          best_effort: bool, scheduler: str | None, out_dir: Path, overwrite: bool, **options: Any) -> None:
     """Group practices into networks within a population band, under the rules you state.
 
     Every willing practice ends in exactly one group; unwilling practices (willing=no) are left out
@@ -414,6 +416,7 @@ def group(band: str, soft: bool, soft_above: bool, penalty: float, band_for: tup
 
     from clusterkit.problem.band import Band
     from clusterkit.problem.grouping import GroupingProblem
+    from clusterkit.parallel import scheduler_executor
     from clusterkit.runs import check_settings, run_grouping
     from geodata import OutputSet, read_grouping, read_practice_list
     from geodata.write.outputs import write_outputs
@@ -433,10 +436,11 @@ def group(band: str, soft: bool, soft_above: bool, penalty: float, band_for: tup
     problem = replace(problem, current=labels or None, centres=hubs)
     output = OutputSet(out_dir, overwrite)  # a bad --out fails before the long computation
     try:
-        with output, _progress_bar("areas", "area") as progress:
+        with output, scheduler_executor(scheduler, workers=workers) as executor, \
+                _progress_bar("areas", "area") as progress:
             run = run_grouping(graph, problem, method=method, seed=seed, time_limit=time_limit, solver=solver,
-                               gap=gap, restarts=restarts, effort=effort, workers=workers, best_effort=best_effort,
-                               current=labels, sources=sources, progress=progress)
+                               gap=gap, restarts=restarts, effort=effort, workers=workers, executor=executor,
+                               best_effort=best_effort, current=labels, sources=sources, progress=progress)
             written = write_outputs(run, output.folder)
     except InfeasibleError as error:
         for reason in error.reasons[1:10]:
@@ -574,12 +578,13 @@ def demo(out_dir: Path, overwrite: bool, seed: int) -> None:
 @click.option("--gap", type=float, default=0.0, show_default=True,
               help="Relative gap at which a solver stage may stop (0: proven exact).")
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes solving networks in parallel.")
+@scheduler_option
 @output_options
 @reports_errors
 def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: int, min_list_size: int,
             max_consortium_size: int, schedule: str, variance: float, loss_threshold: float,
             preferences: Path | None, consortia: Path | None, solver: str, time_limit: float, gap: float | None,
-            workers: int, out_dir: Path, overwrite: bool, **options: Any) -> None:
+            workers: int, scheduler: str | None, out_dir: Path, overwrite: bool, **options: Any) -> None:
     """Give each specialty budget of each network one holder, with bounded risk.
 
     In every network each specialty goes to one practice, or to a consortium of adjacent practices when
@@ -597,6 +602,7 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
           --specialties examples/england_specialties.csv --max-per-practice 2 --out out/england
     """
     from clusterkit.budgets.problem import BudgetProblem, parse_schedule
+    from clusterkit.parallel import scheduler_executor
     from clusterkit.runs import run_budgets
     from geodata import OutputSet
     from geodata.read.budgets import read_consortia, read_preferences, read_specialties
@@ -616,9 +622,10 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
         consortia=read_consortia(consortia, graph, labels, encoding) if consortia else (),
         schedule=shares, variance=variance, loss_threshold=loss_threshold,
     )
-    with OutputSet(out_dir, overwrite) as output, _progress_bar("networks", "network") as progress:
+    with OutputSet(out_dir, overwrite) as output, scheduler_executor(scheduler, workers=workers) as executor, \
+            _progress_bar("networks", "network") as progress:
         run = run_budgets(graph, labels, problem, solver=solver, time_limit=time_limit, gap=gap, workers=workers,
-                          sources=sources, progress=progress)
+                          executor=executor, sources=sources, progress=progress)
         written = write_outputs(run, output.folder)
     folder = output.given
     assignment = run.result
@@ -650,12 +657,13 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
               help="No group of any tier crosses this boundary.")
 @click.option("--soft-above", is_flag=True, help="Every tier's band hard below and soft above.")
 @search_options
+@scheduler_option
 @output_options
 @reports_errors
 def tiers(tier_texts: tuple[str, ...], fixed_texts: tuple[str, ...], order: str, within: str, soft_above: bool,
           method: str, seed: int,
-          effort: str, workers: int | None, solver: str, time_limit: float, gap: float | None, out_dir: Path,
-          overwrite: bool, **options: Any) -> None:
+          effort: str, workers: int | None, solver: str, time_limit: float, gap: float | None,
+          scheduler: str | None, out_dir: Path, overwrite: bool, **options: Any) -> None:
     """Nested tiers: neighbourhoods inside networks inside federations, each in its own band.
 
     Every group of a tier lies inside one group of the tier above (by construction). Writes tiers.csv
@@ -671,6 +679,7 @@ def tiers(tier_texts: tuple[str, ...], fixed_texts: tuple[str, ...], order: str,
     """
     from clusterkit.problem.band import Band
     from clusterkit.problem.grouping import GroupingProblem
+    from clusterkit.parallel import scheduler_executor
     from clusterkit.runs import run_tiers
     from clusterkit.tiers import DEFAULT_TIERS, Tier
     from geodata import OutputSet
@@ -695,9 +704,11 @@ def tiers(tier_texts: tuple[str, ...], fixed_texts: tuple[str, ...], order: str,
                                                     option=f"--fixed {name.strip()}")
     sources = [options["practices"], options.get("relations"),
                *(text.partition("=")[2] for text in fixed_texts)]
-    with OutputSet(out_dir, overwrite) as output, _progress_bar("tiers", "tier") as progress:
+    with OutputSet(out_dir, overwrite) as output, scheduler_executor(scheduler, workers=workers) as executor, \
+            _progress_bar("tiers", "tier") as progress:
         run = run_tiers(graph, levels, order=order, fixed=fixed, method=method, seed=seed, time_limit=time_limit,
-                        solver=solver, gap=gap, effort=effort, workers=workers, sources=sources, progress=progress)
+                        solver=solver, gap=gap, effort=effort, workers=workers, executor=executor, sources=sources,
+                        progress=progress)
         written = write_outputs(run, output.folder)
     _finish(run, tiers_text(run), written, output.given)
 

@@ -82,3 +82,36 @@ def test_a_killed_run_leaves_out_and_the_machine_as_they_were(nhs_practices_csv:
         assert process.returncode == (130 if signal_number == signal.SIGINT else 143)
         assert "--out was left as it was" in stderr and "Traceback" not in stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "no stray file beside --out"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the workers")
+@pytest.mark.parametrize("scheduler", [None, "local"], ids=["pool", "dask"])
+def test_ctrl_c_cancels_an_ensemble_on_a_pool_or_on_dask(nhs_practices_csv: Path, tmp_path: Path,
+                                                         scheduler: str | None) -> None:
+    if scheduler:
+        pytest.importorskip("distributed", reason="the dask extra is not installed")
+    out = tmp_path / "out"
+    command = [sys.executable, str(REPOSITORY / "cli.py"), "ensemble", str(nhs_practices_csv), "--icb", "QOP",
+               "--members", "64", "--workers", "2", "--out", str(out)] + (["--scheduler", scheduler] if scheduler else [])
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(6.0)  # past reading, and (on Dask) past starting the cluster: members are running
+    family = _descendants(process.pid)
+    if process.poll() is not None:
+        pytest.fail(f"the run ended before the signal: {process.stderr.read()[-500:]}")
+    sent = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    try:
+        _, stderr = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("the ensemble did not stop within 20 s of Ctrl-C")
+    stopped_in = time.monotonic() - sent
+    print(f"stopped {stopped_in:.2f} s after SIGINT ({scheduler or 'pool'})")
+    assert process.returncode == 130, stderr[-500:]
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert stopped_in < 10.0, "the outstanding members are cancelled, not waited for"
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in family) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in family if _alive(pid)], "no worker outlives the run"
+    assert not out.exists() and not list(tmp_path.iterdir()), "nothing half-written"
