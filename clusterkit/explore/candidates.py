@@ -9,15 +9,17 @@ worker groups its areas one after another (``workers=1``): the parallelism is ov
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from clusterkit.metrics.grouping import GroupingMetrics, evaluate_grouping
 from clusterkit.model.graph import PracticeGraph
+from clusterkit.parallel import run_tasks
 from clusterkit.problem.grouping import GroupingProblem
 from clusterkit.results import Grouping, Status
 
-__all__ = ["CRITERIA", "Candidate", "CandidateTask", "criteria_of", "solve_candidate"]
+__all__ = ["CRITERIA", "Candidate", "CandidateTask", "criteria_of", "solve_candidate", "solve_candidates"]
 
 #: What a candidate is judged on, each minimised: the name, what it means, and how to read it off a candidate.
 CRITERIA = {
@@ -138,3 +140,15 @@ def solve_candidate(task: CandidateTask) -> Candidate:
                                 flagged=grouping.flagged)
     weight = task.problem.weight if task.problem.objective == "blend" else None
     return Candidate(task.name, task.seed, weight, task.problem.move_penalty, grouping, metrics)
+
+
+def solve_candidates(tasks: Sequence[CandidateTask], *, executor: Executor | None = None, workers: int | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> tuple[Candidate, ...]:
+    """Every task's candidate, in task order, wherever they run (:func:`clusterkit.parallel.run_tasks`)."""
+    found: list[Candidate | None] = [None] * len(tasks)
+    for done, (position, candidate) in enumerate(run_tasks(solve_candidate, tasks, executor=executor,
+                                                           workers=workers), start=1):
+        found[position] = candidate
+        if progress:
+            progress(done, len(tasks))
+    return tuple(candidate for candidate in found if candidate is not None)

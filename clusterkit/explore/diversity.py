@@ -215,7 +215,7 @@ def practice_stability(encoded: np.ndarray, codes: Sequence[str], consensus: int
     for row in encoded:
         sizes = np.bincount(row)[row]
         pair = row * (int(reference.max()) + 1) + reference
-        values, inverse, joint = np.unique(pair, return_inverse=True, return_counts=True)
+        _, inverse, joint = np.unique(pair, return_inverse=True, return_counts=True)
         overlap = joint[np.ravel(inverse)]
         jaccard = overlap / (sizes + reference_sizes - overlap)
         jaccard_total += jaccard

@@ -19,17 +19,31 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from clusterkit.errors import InputError
-from clusterkit.explore.candidates import Candidate, CandidateTask, criteria_of, solve_candidate
-from clusterkit.explore.diversity import (Diversity, PracticeStability, co_assignment, diversity, duplicate_of,
-                                          encode, medoid, practice_stability, select_diverse, vi_matrix)
+from clusterkit.explore.candidates import (
+    Candidate,
+    CandidateTask,
+    criteria_of,
+    solve_candidates,
+)
+from clusterkit.explore.diversity import (
+    Diversity,
+    PracticeStability,
+    co_assignment,
+    diversity,
+    duplicate_of,
+    encode,
+    medoid,
+    practice_stability,
+    select_diverse,
+    vi_matrix,
+)
 from clusterkit.explore.pareto import non_dominated
 from clusterkit.explore.sweep import criteria_for
 from clusterkit.model.graph import PracticeGraph
-from clusterkit.parallel import run_tasks
 from clusterkit.problem.grouping import GroupingProblem
 from clusterkit.problem.pieces import adjacency_for
 
-__all__ = ["DEFAULT_MIN_VI", "Ensemble", "member_seeds", "run_members", "build_ensemble"]
+__all__ = ["DEFAULT_MIN_VI", "Ensemble", "build_ensemble", "member_seeds", "run_members"]
 
 #: Kept candidates differ from each other by at least this normalised variation of information.
 DEFAULT_MIN_VI = 0.05
@@ -120,13 +134,7 @@ def run_members(graph: PracticeGraph, problem: GroupingProblem, members: int, *,
                            if weight_jitter else problem,
                            seed=member_seed, effort=effort, restarts=restarts, solver=solver, current=problem.current)
              for member, member_seed in enumerate(seeds)]
-    found: list[Candidate | None] = [None] * len(tasks)
-    for done, (position, candidate) in enumerate(run_tasks(solve_candidate, tasks, executor=executor,
-                                                           workers=workers), start=1):
-        found[position] = candidate
-        if progress:
-            progress(done, len(tasks))
-    return tuple(candidate for candidate in found if candidate is not None)
+    return solve_candidates(tasks, executor=executor, workers=workers, progress=progress)
 
 
 def build_ensemble(graph: PracticeGraph, problem: GroupingProblem | None = None, members: int = 64, *, keep: int = 8,

@@ -21,10 +21,14 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 
 from clusterkit.errors import InputError
-from clusterkit.explore.candidates import Candidate, CandidateTask, criteria_of, solve_candidate
+from clusterkit.explore.candidates import (
+    Candidate,
+    CandidateTask,
+    criteria_of,
+    solve_candidates,
+)
 from clusterkit.explore.pareto import non_dominated
 from clusterkit.model.graph import PracticeGraph
-from clusterkit.parallel import run_tasks
 from clusterkit.problem.grouping import GroupingProblem
 from clusterkit.problem.pieces import adjacency_for
 from clusterkit.results import Status, worst_status
@@ -167,13 +171,7 @@ def sweep_weights(graph: PracticeGraph, problem: GroupingProblem | None = None,
                            seed=seed, method=method, effort=effort, restarts=restarts, time_limit=time_limit,
                            solver=solver, gap=gap, current=problem.current)
              for penalty in penalties for weight in weights]
-    points: list[Candidate | None] = [None] * len(tasks)
-    for done, (position, candidate) in enumerate(run_tasks(solve_candidate, tasks, executor=executor,
-                                                           workers=workers), start=1):
-        points[position] = candidate
-        if progress:
-            progress(done, len(tasks))
-    finished = tuple(point for point in points if point is not None)
+    finished = solve_candidates(tasks, executor=executor, workers=workers, progress=progress)
     criteria = criteria_for(graph, problem, moves_matter=move_penalties is not None)
     front = non_dominated([criteria_of(point, criteria) for point in finished],
                           eligible=[point.meets_rules for point in finished])

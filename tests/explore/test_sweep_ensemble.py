@@ -11,7 +11,7 @@ from clusterkit.explore import build_ensemble, sweep_weights
 from clusterkit.explore.ensemble import member_seeds
 from clusterkit.problem.grouping import GroupingProblem
 from clusterkit.synthetic import synthetic_county, synthetic_relations
-from tests.grouping_checks import assert_valid_grouping, make_graph, practice, two_towns
+from tests.grouping_checks import assert_valid_grouping, make_graph, two_towns
 
 
 def county():
