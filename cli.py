@@ -295,11 +295,11 @@ def validate(groups: Path | None, output_format: str, **options: Any) -> None:
 @click.option("--postcodes", required=True, type=click.Path(path_type=Path), metavar="FILE|FOLDER",
               help="A postcode lookup: ONS's NSPL (pcds, lat, long) or parts of it such as one file per postcode "
                    "area (Postcode, lat, long); a CSV, a zip of one, or a folder of them.")
-@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path), metavar="FILE",
+@click.option("--out", "out_file", required=True, metavar="FILE",
               help="The practices file to write (.csv); NAME_unmatched.csv and NAME_summary.json go beside it.")
 @click.option("--overwrite", is_flag=True, help="Replace the three files where they exist.")
 @reports_errors
-def import_nhs(mapping: Path, lists: Path, postcodes: Path, out_file: Path, overwrite: bool) -> None:
+def import_nhs(mapping: Path, lists: Path, postcodes: Path, out_file: str, overwrite: bool) -> None:
     """Build a practices file from the files NHS England and ONS publish, read as published.
 
     Joins the practice mapping (name, postcode, PCN, sub-ICB, ICB) with the list sizes on the practice code

@@ -280,6 +280,11 @@ def read_postcodes(path: str | Path, wanted: Collection[str] | None = None) -> P
     wanted : collection of str, optional
         :func:`postcode_key` of the postcodes to keep (default: every one; slow for all of the UK).
 
+    Only the three columns are parsed (pandas ``usecols``), a quarter of a million rows at a time: all of
+    NSPL (2.7 million postcodes) takes a few seconds and little memory. A postcode whose ``lat`` or ``long``
+    is blank (or missing from a short row), or NSPL's 99.999999 (no grid reference), is listed without
+    coordinates.
+
     Raises
     ------
     InputError
@@ -322,43 +327,69 @@ def _postcode_header(file: PublishedCsv) -> tuple[tuple[str, ...], str]:
     return header, delimiter
 
 
+#: Rows of a postcode file parsed at a time (NSPL has 2.7 million: read in pieces, memory stays small).
+_CHUNK_ROWS = 250_000
+
+
 def _read_postcode_file(file: PublishedCsv, keep: set[str] | None, located: dict[str, tuple[float, float]],
                         where: dict[str, str], without: set[str]) -> int:
     """Add one file's wanted postcodes to ``located`` / ``without``; returns how many postcodes it lists."""
     header, delimiter = _postcode_header(file)
     columns = _columns(file.source, header, "postcodes", POSTCODE_COLUMNS, tuple(POSTCODE_COLUMNS))
-    names = [columns["postcode"], columns["lat"], columns["lon"]]
+    names = (columns["postcode"], columns["lat"], columns["lon"])
+    table = Table(file.source, header, ())
+    listed = 0
     try:
         with file.opened() as stream:
-            frame = pd.read_csv(stream, sep=delimiter, usecols=lambda name: name.strip() in names, dtype=str,
-                                keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig",
-                                engine="c")
+            for chunk in pd.read_csv(stream, sep=delimiter, usecols=lambda name: name.strip() in names, dtype=str,
+                                     na_filter=False, skip_blank_lines=False, encoding="utf-8-sig", engine="c",
+                                     chunksize=_CHUNK_ROWS):
+                chunk.columns = [name.strip() for name in chunk.columns]
+                keys = _postcode_keys(chunk[columns["postcode"]].fillna(""))
+                chosen = keys != ""
+                listed += int(chosen.sum())
+                if keep is not None:
+                    chosen &= keys.isin(keep)
+                for index, key, lat_text, lon_text in zip(chunk.index[chosen], keys[chosen],
+                                                          chunk[columns["lat"]][chosen], chunk[columns["lon"]][chosen]):
+                    row = int(index) + 2  # the header is row 1 and blank lines are kept: the index counts lines
+                    _add_postcode(table, row, columns, key, lat_text, lon_text, located, where, without)
     except UnicodeDecodeError as error:
         raise file.error(f"is not valid UTF-8 ({error.reason}); save it as UTF-8") from None
     except pd.errors.ParserError as error:
-        found = re.search(r"line (\d+)", str(error))
-        raise InputError(f"is not a readable CSV file ({str(error).strip().splitlines()[-1]})",
-                         source=file.source, row=int(found.group(1)) if found else None) from None
-    frame.columns = [name.strip() for name in frame.columns]
-    frame = frame.fillna("")
-    postcodes = frame[columns["postcode"]].str.strip()
-    listed = postcodes != ""
-    keys = _postcode_keys(postcodes)
-    chosen = listed if keep is None else listed & keys.isin(keep)
-    table = Table(file.source, header, ())
-    for index, key, lat_text, lon_text in zip(frame.index[chosen], keys[chosen], frame[columns["lat"]][chosen],
-                                              frame[columns["lon"]][chosen]):
-        row = int(index) + 2  # the header is row 1 and blank lines are kept, so the index counts lines
-        point = _point(table, row, columns, lat_text.strip(), lon_text.strip())
-        if point is None:
-            without.add(key)
-            continue
-        if key in located and located[key] != point:
-            raise table.error(f"gives postcode {key} other coordinates than {where[key]} does ({located[key][0]}, "
-                              f"{located[key][1]})", row=row, column=columns["lat"], value=lat_text)
-        located.setdefault(key, point)
-        where.setdefault(key, f"{file.source} row {row}")
-    return int(listed.sum())
+        raise _parser_error(file, error) from None
+    return listed
+
+
+def _add_postcode(table: Table, row: int, columns: Mapping[str, str], key: str, lat_text: object, lon_text: object,
+                  located: dict[str, tuple[float, float]], where: dict[str, str], without: set[str]) -> None:
+    """One wanted postcode of a lookup: located, listed without coordinates, or an error."""
+    point = _point(table, row, columns, _text(lat_text), _text(lon_text))
+    if point is None:
+        without.add(key)
+        return
+    if key in located and located[key] != point:
+        raise table.error(f"gives postcode {key} other coordinates than {where[key]} does ({located[key][0]}, "
+                          f"{located[key][1]})", row=row, column=columns["lat"], value=lat_text)
+    located.setdefault(key, point)
+    where.setdefault(key, f"{table.source} row {row}")
+
+
+def _text(cell: object) -> str:
+    """A cell as stripped text (a field missing from a short row is blank)."""
+    return cell.strip() if isinstance(cell, str) else ""
+
+
+def _parser_error(file: PublishedCsv, error: Exception) -> InputError:
+    """pandas' complaint about a CSV in this module's words, at the file's line (pandas counts rows from 0)."""
+    text = str(error).strip().splitlines()[-1].replace("Error tokenizing data. C error: ", "")
+    line = re.search(r"\bline (\d+)", text)
+    row = re.search(r"\brow (\d+)", text)
+    number = int(line.group(1)) if line else int(row.group(1)) + 1 if row else None
+    if "EOF inside string" in text:
+        return InputError('has a quote (") that is never closed', source=file.source, row=number)
+    reason = re.sub(r" (in|at) (line|row) \d+", "", text)
+    return InputError(f"is not a readable CSV file ({reason})", source=file.source, row=number)
 
 
 def _point(table: Table, row: int, columns: Mapping[str, str], lat_text: str, lon_text: str

@@ -55,9 +55,9 @@ def check_import_outputs(out: str | Path, overwrite: bool = False,
     """
     if not str(out).strip():
         raise InputError("is empty; name the practices file to write, e.g. practices.csv", source="--out")
-    paths = import_outputs(out)
-    if paths[0].suffix.lower() != ".csv":
+    if Path(out).suffix.lower() != ".csv":
         raise InputError("must name a .csv file, e.g. practices.csv", source="--out", value=str(out))
+    paths = import_outputs(out)
     given = {Path(path).resolve() for path in inputs if path is not None}
     for path in paths:
         if path.is_dir():
