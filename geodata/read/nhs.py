@@ -22,6 +22,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 
 import pandas as pd
 
@@ -266,7 +267,7 @@ def read_list_sizes(path: str | Path) -> ListSizes:
     if not patients:
         wanted = " and ".join(f"{LISTS_COLUMNS[field][0]} {value}" for field, value in totals.items())
         raise table.error(f"has no practice totals (rows with {wanted})")
-    return ListSizes(table.source, extract_date, patients, postcodes)
+    return ListSizes(table.source, extract_date, MappingProxyType(patients), MappingProxyType(postcodes))
 
 
 def read_postcodes(path: str | Path, wanted: Collection[str] | None = None) -> PostcodeLookup:
@@ -308,7 +309,8 @@ def read_postcodes(path: str | Path, wanted: Collection[str] | None = None) -> P
     count = 0
     for file in files:
         count += _read_postcode_file(file, keep, located, where, without)
-    return PostcodeLookup(tuple(file.source for file in files), count, located, frozenset(without - set(located)))
+    return PostcodeLookup(tuple(file.source for file in files), count, MappingProxyType(located),
+                          frozenset(without - set(located)))
 
 
 def _postcode_header(file: PublishedCsv) -> tuple[tuple[str, ...], str]:
