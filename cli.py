@@ -349,6 +349,48 @@ def validate(groups: Path | None, output_format: str, **options: Any) -> None:
     click.echo(area_text(summary))
 
 
+@main.command("import-nhs", context_settings=CONTEXT)
+@click.option("--mapping", required=True, type=click.Path(path_type=Path), metavar="FILE",
+              help="NHS England's gp-reg-pat-prac-map.zip (or the CSV in it): each practice's name, postcode, PCN, "
+                   "sub-ICB and ICB.")
+@click.option("--lists", required=True, type=click.Path(path_type=Path), metavar="FILE",
+              help="NHS England's gp-reg-pat-prac-all.zip (or the CSV in it): registered patients per practice.")
+@click.option("--postcodes", required=True, type=click.Path(path_type=Path), metavar="FILE|FOLDER",
+              help="A postcode lookup: ONS's NSPL (pcds, lat, long) or parts of it such as one file per postcode "
+                   "area (Postcode, lat, long); a CSV, a zip of one, or a folder of them.")
+@click.option("--out", "out_file", required=True, metavar="FILE",
+              help="The practices file to write (.csv); NAME_unmatched.csv and NAME_summary.json go beside it.")
+@click.option("--overwrite", is_flag=True, help="Replace the three files where they exist.")
+@reports_errors
+def import_nhs(mapping: Path, lists: Path, postcodes: Path, out_file: str, overwrite: bool) -> None:
+    """Build a practices file from the files NHS England and ONS publish, read as published.
+
+    Joins the practice mapping (name, postcode, PCN, sub-ICB, ICB) with the list sizes on the practice code
+    and with the postcode lookup on the postcode (ignoring spaces and case; a practice whose postcode has no
+    coordinates there is located by its postcode in the list-size file). Writes the practices file in the
+    columns of gp_practices_england.csv, the practices left out with their reasons (NAME_unmatched.csv) and
+    NAME_summary.json (both extract dates, every input's SHA-256, the counts), all three or none. Exits 0 when
+    every practice of the mapping is in the file, 1 when some are left out (counted here, listed in
+    NAME_unmatched.csv), 2 on a file that is not what its option asks for (one line naming it).
+
+    \b
+    Examples:
+      clusterkit import-nhs --mapping gp-reg-pat-prac-map.zip --lists gp-reg-pat-prac-all.zip \\
+          --postcodes NSPL_MAY_2025_UK.csv --out practices.csv
+      clusterkit import-nhs --mapping ../shared/data/nhs/raw/gp-reg-pat-prac-map.zip \\
+          --lists ../shared/data/nhs/raw/gp-reg-pat-prac-all.zip --postcodes ../shared/data/nhs/raw/postcodes \\
+          --out out/practices.csv
+    """
+    from clusterkit.runs import run_import_nhs
+    from clusterkit.summaries import import_text
+    from geodata.write.nhs import check_import_outputs, write_import_outputs
+
+    paths = check_import_outputs(out_file, overwrite, inputs=(mapping, lists, postcodes))
+    run = run_import_nhs(mapping, lists, postcodes)
+    written = write_import_outputs(run, out_file)
+    _finish(run, import_text(run, paths[1].name), written, paths[0].parent)
+
+
 @main.command(context_settings=CONTEXT)
 @practice_inputs
 @click.option("--band", default="30000:50000", show_default=True, metavar="LOWER:UPPER",

@@ -34,7 +34,7 @@ from clusterkit.model.partition import Partition
 from clusterkit.results import Grouping, Outcome, Status
 
 __all__ = ["EXIT_OK", "EXIT_UNMET", "EXIT_INFEASIBLE", "Run", "check_settings", "summary_of", "run_grouping", "run_budgets",
-           "run_evaluate", "run_compare", "run_tiers"]
+           "run_evaluate", "run_compare", "run_tiers", "run_import_nhs"]
 
 #: Exit statuses of a run (the CLI's exit codes): every rule holds; written but a rule is unmet; infeasible.
 EXIT_OK, EXIT_UNMET, EXIT_INFEASIBLE = 0, 1, 3
@@ -333,6 +333,59 @@ def run_compare(graph: PracticeGraph, first: Mapping[str, str], second: Mapping[
         parameters=problem.to_dict(), inputs=file_digest(sources), inputs_sha256=inputs_digest(sources),
         exit_code=EXIT_OK, unmet=None, notes=(), comparison=comparison.to_dict())
     return Run("compare", graph, comparison, summary, extra={"problem": problem})
+
+
+def run_import_nhs(mapping: str | Path, lists: str | Path, postcodes: str | Path) -> Run:
+    """Make the practices of a practices file from NHS England's and ONS's published files.
+
+    Parameters
+    ----------
+    mapping, lists : path
+        ``gp-reg-pat-prac-map`` and ``gp-reg-pat-prac-all`` of *Patients Registered at a GP Practice*, as
+        published (a zip holding the CSV, or the CSV).
+    postcodes : path
+        A postcode lookup (NSPL, or part of it), a file or a folder of files.
+
+    Returns
+    -------
+    Run
+        ``result`` the :class:`geodata.read.nhs_join.NhsImport`; ``graph`` its practices as the written file
+        reads back; the summary records both extract dates. Exit status 1 when some practice of the mapping
+        is left out (``unmet`` says how many, by reason).
+
+    Raises
+    ------
+    InputError
+        On the first problem in any file, naming the file, row, column and value.
+    """
+    from geodata.read.digest import file_digest, inputs_digest
+    from geodata.read.nhs_join import import_published
+    from geodata.read.practices import practices_from_table
+    from geodata.read.published import published_csvs
+
+    started = time.perf_counter()
+    result = import_published(mapping, lists, postcodes)
+    graph = PracticeGraph.from_practices(practices_from_table(result.table()), meta={"source": "import-nhs"})
+    unmet = None
+    if result.unmatched:
+        reasons = ", ".join(f"{reason}: {count:,}" for reason, count in result.reasons().items())
+        unmet = (f"{len(result.unmatched):,} of {len(result.unmatched) + len(result.practices):,} practices of "
+                 f"the mapping are left out ({reasons})")
+    exit_status = EXIT_UNMET if unmet else EXIT_OK
+    sources = [mapping, lists, *(file.path for file in published_csvs(postcodes))]
+    notes = [f"located by their postcode in the list-size file ({result.lists_date}), the mapping's being "
+             f"without coordinates: {code} ({postcode} -> {earlier})"
+             for code, postcode, earlier in result.located_by_list_postcode]
+    summary = summary_of(
+        "import-nhs", status=Status.FEASIBLE, objective=None, objective_name="none (an import)", bound=None,
+        gap=None, seconds=time.perf_counter() - started, solver="none", method="import", seed=None,
+        parameters={"mapping": str(mapping), "lists": str(lists), "postcodes": str(postcodes),
+                    "postcode_match": "spaces and case ignored",
+                    "location": "the mapping's postcode, else the practice's postcode in the list-size file",
+                    "no_pcn": "PCN U (Unallocated) written blank"},
+        inputs=file_digest(sources), inputs_sha256=inputs_digest(sources), exit_code=exit_status, unmet=unmet,
+        notes=notes, nhs_import=result.to_dict())
+    return Run("import-nhs", graph, result, summary, exit_status, unmet, notes=tuple(notes))
 
 
 def run_tiers(graph: PracticeGraph, tiers: Sequence[Any] | None = None, *, order: str = "bottom-up",

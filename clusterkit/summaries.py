@@ -10,7 +10,7 @@ from typing import Any
 from clusterkit.results import Status
 
 __all__ = ["grouping_text", "budgets_text", "tiers_text", "comparison_text", "area_text", "listing", "sweep_text",
-           "ensemble_text"]
+           "ensemble_text", "import_text"]
 
 
 def grouping_text(grouping: Any, metrics: Any, problem: Any) -> str:
@@ -183,4 +183,25 @@ def ensemble_text(run: Any) -> str:
                  f"{consensus.metrics.weighted_km:.3f} km")
     lines.append(f"swing practices (outside their consensus group in most members): {len(swing)}"
                  + (f": {', '.join(swing[:12])}" + (", ..." if len(swing) > 12 else "") if swing else ""))
+
+
+def import_text(run: Any, unmatched_file: str) -> str:
+    """What an NHS import read and made (a :class:`clusterkit.runs.Run` of ``import-nhs``); ``unmatched_file``
+    names the list of practices left out."""
+    result = run.result
+    located = result.located_by_list_postcode
+    lines = [
+        f"mapping:     {result.mapping_source}: {len(result.practices) + len(result.unmatched):,} practices, "
+        f"extract {result.mapping_date}",
+        f"list sizes:  {result.lists_source}: extract {result.lists_date}"
+        + (f"; {len(result.lists_not_in_mapping):,} practices not in the mapping (closed or merged since)"
+           if result.lists_not_in_mapping else ""),
+        f"postcodes:   {result.postcodes_listed:,} in {len(result.postcode_sources)} file(s)",
+        f"imported:    {len(result.practices):,} practices ({result.population:,} patients)"
+        + (f", {len(located)} located by their list-size postcode ({listing(tuple(code for code, _, _ in located))})"
+           if located else ""),
+        f"unmatched:   {len(result.unmatched):,}" + (
+            " (" + ", ".join(f"{reason}: {count:,}" for reason, count in result.reasons().items())
+            + f"), listed in {unmatched_file}" if result.unmatched else ""),
+    ]
     return "\n".join(lines)

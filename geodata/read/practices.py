@@ -18,7 +18,7 @@ from clusterkit.model.practice import DEFAULT_FUNDING_PER_PATIENT, Practice
 from geodata.read.tables import (Table, check_file, parse_bool, parse_coordinate, parse_float, parse_int, read_table,
                                   resolve_columns)
 
-__all__ = ["PRACTICE_COLUMNS", "VECTOR_SUFFIXES", "read_practices"]
+__all__ = ["PRACTICE_COLUMNS", "PRACTICES_FILE_HEADER", "VECTOR_SUFFIXES", "practices_from_table", "read_practices"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,11 @@ PRACTICE_COLUMNS: dict[str, tuple[str, ...]] = {
     "group": ("pcn_code", "group", "current_group"),
     "willing": ("willing",),
 }
+
+#: The columns of a practices file in the project's format, in order: those of ``gp_practices_england.csv``,
+#: which ``clusterkit import-nhs`` writes. :data:`PRACTICE_COLUMNS` reads each (postcode and pcn_name as attributes).
+PRACTICES_FILE_HEADER = ("practice_code", "practice_name", "postcode", "lat", "lon", "list_size", "pcn_code",
+                         "pcn_name", "sub_icb_code", "icb_code")
 
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg")
 
@@ -89,7 +94,7 @@ def read_practices(
         table = _read_vector(file, str(path), layer)
     else:
         table = read_table(file, encoding=encoding, what="practice rows")
-    practices = _practices_from_table(table, columns or {}, funding_per_patient)
+    practices = practices_from_table(table, columns or {}, funding_per_patient)
     graph = PracticeGraph.from_practices(practices, meta={"source": str(path)})
     log.info("read %d practices (%d patients) from %s", len(graph), graph.population, path)
     return graph.select(icb=icb, sub_icb=sub_icb)
@@ -143,7 +148,14 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _practices_from_table(table: Table, explicit: Mapping[str, str | None], funding: float) -> list[Practice]:
+def practices_from_table(table: Table, explicit: Mapping[str, str | None] | None = None,
+                         funding: float = DEFAULT_FUNDING_PER_PATIENT) -> list[Practice]:
+    """Validated practices from the text cells of a table (a file read, or rows made in memory).
+
+    ``explicit`` maps fields to column names as :func:`read_practices`'s ``columns`` do. Raises
+    :class:`InputError` on the first problem, located in ``table``.
+    """
+    explicit = explicit or {}
     by_lower = {name.lower() for name in table.header}
     has_latlon = any(n in by_lower for n in PRACTICE_COLUMNS["lat"]) or bool(explicit.get("lat"))
     required = ["code", "list_size"] + (["lat", "lon"] if has_latlon or not _has_xy(by_lower, explicit) else ["x", "y"])

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from clusterkit.errors import InputError
 
-__all__ = ["Table", "read_table", "check_file", "resolve_columns", "parse_float", "parse_int", "parse_bool"]
+__all__ = ["Table", "read_table", "parse_table", "binary_kind", "check_file", "resolve_columns", "parse_float", "parse_int", "parse_bool"]
 
 _BINARY_SIGNATURES = {
     b"SQLite format 3": "a SQLite/GeoPackage database",
@@ -84,14 +84,43 @@ def read_table(path: str | Path, encoding: str = "utf-8", what: str = "records")
         file with a header and no rows.
     """
     file = check_file(path)
-    source = str(path)
     try:
         raw = file.read_bytes()
     except OSError as error:
-        raise InputError(f"cannot be read ({error.strerror})", source=source) from None
+        raise InputError(f"cannot be read ({error.strerror})", source=str(path)) from None
+    return parse_table(raw, str(path), encoding=encoding, what=what)
+
+
+def binary_kind(head: bytes) -> str | None:
+    """What a file starting with ``head`` is when it is a known binary format, not text (else None).
+
+    Examples
+    --------
+    >>> binary_kind(b"%PDF-1.7"), binary_kind(b"practice_code,lat")
+    ('a PDF document', None)
+    """
     for signature, kind in _BINARY_SIGNATURES.items():
-        if raw.startswith(signature):
-            raise InputError(f"is {kind}, not a text table; export it as CSV", source=source)
+        if head.startswith(signature):
+            return kind
+    return None
+
+
+def parse_table(raw: bytes, source: str, encoding: str = "utf-8", what: str = "records") -> Table:
+    """The :class:`Table` of a delimited text held in ``raw`` (the bytes of a file, or of a CSV inside a zip).
+
+    ``source`` names it in errors. Raises :class:`InputError` as :func:`read_table` does.
+
+    Examples
+    --------
+    >>> table = parse_table(b"CODE,NUMBER_OF_PATIENTS\\nA81001,3904\\n", "lists.csv")
+    >>> table.header, table.rows
+    (('CODE', 'NUMBER_OF_PATIENTS'), ((2, {'CODE': 'A81001', 'NUMBER_OF_PATIENTS': '3904'}),))
+    """
+    if not raw:
+        raise InputError("the file is empty", source=source)
+    kind = binary_kind(raw)
+    if kind:
+        raise InputError(f"is {kind}, not a text table; export it as CSV", source=source)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) and encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
         encoding = "utf-16"  # Excel's "Unicode text": its byte-order mark says so
     elif b"\x00" in raw[:65536] and not encoding.lower().replace("_", "-").startswith(("utf-16", "utf16", "utf-32", "utf32")):

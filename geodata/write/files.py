@@ -1,5 +1,5 @@
 """Writing files atomically: each to a temporary file in the same folder, flushed, then renamed into place;
-the ``--out`` folder checks; JSON with NaN made null."""
+a set of files beside each other put in place together (:func:`atomic_files`); JSON with NaN made null."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import io
 import json
 import math
 import os
+import signal
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,6 +47,66 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
             os.unlink(temporary)
         except FileNotFoundError:
             pass
+        raise
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM held back for the block (in the main thread), then delivered as they came."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    numbers = (signal.SIGINT, signal.SIGTERM)
+    previous = {number: signal.signal(number, lambda number, frame: caught.append(number)) for number in numbers}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for number in dict.fromkeys(caught):
+            signal.raise_signal(number)
+
+
+@contextmanager
+def atomic_files(paths: Sequence[str | Path]) -> Iterator[tuple[Path, ...]]:
+    """Write several files that belong together (a table and its companions beside it) whole, or none of them.
+
+    Yields one staging path per target: a hidden temporary file in the target's folder, named as
+    :func:`atomic_write` names its own. Write each there. When the block ends normally the staged files are
+    renamed over their targets, in order, with Ctrl-C and SIGTERM held back for those few renames so that a
+    signal cannot split the set; after an error or a signal inside the block every staged file is removed and
+    the targets are as they were. (Only a SIGKILL or a power cut during the renames, microseconds, could leave
+    some renamed and not others: put the main file last.)
+
+    Examples
+    --------
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with atomic_files([folder / "practices_unmatched.csv", folder / "practices.csv"]) as (unmatched, main):
+    ...     _ = write_text(unmatched, "practice_code\\n")
+    ...     _ = write_text(main, "practice_code\\nA81001\\n")
+    >>> sorted(path.name for path in folder.iterdir())
+    ['practices.csv', 'practices_unmatched.csv']
+    """
+    targets = [Path(path) for path in paths]
+    staged: list[Path] = []
+    try:
+        for target in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            os.close(handle)
+            staged.append(Path(temporary))
+        yield tuple(staged)
+        with _signals_held():
+            for temporary, target in zip(staged, targets):
+                os.chmod(temporary, _FILE_MODE)
+                os.replace(temporary, target)
+    except BaseException:
+        for temporary in staged:
+            try:
+                os.unlink(temporary)
+            except FileNotFoundError:
+                pass
         raise
 
 
