@@ -663,8 +663,8 @@ def evaluate(groups: str, band: str, band_for: tuple[str, ...], current: Path | 
     Measures band compliance, patient-weighted km to each group's centre, the widest group, contiguity,
     alignment and shared staff kept inside groups, boundary crossings and the practices moved against a
     reference, per group and in total. Writes groups_table.csv, practices.geojson, map.png, map.html,
-    report.md and summary.json with the columns and keys 'clusterkit group' writes. Exits 0 when every group meets the band and is connected,
-    1 when some do not (listed), 2 on bad input.
+    report.md and summary.json with the columns and keys 'clusterkit group' writes. Exits 0 when every
+    group meets the band and is connected, 1 when some do not (listed), 2 on bad input.
 
     \b
     Examples:

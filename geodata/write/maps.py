@@ -129,8 +129,9 @@ def _practices(ax: Axes, graph: PracticeGraph, codes: Sequence[str] | None = Non
     if not len(rows):
         return
     radius = scale * marker_radius(graph.list_sizes[rows], len(graph))
+    edge_width = min(0.4, 0.25 * float(marker_radius([20_000], len(graph))[0]))  # thin edges on crowded maps
     ax.scatter(graph.xy[rows, 0], graph.xy[rows, 1], s=(2 * radius) ** 2, c=colour, marker=marker, edgecolors=edge,
-               linewidths=0.4, zorder=zorder)
+               linewidths=edge_width, zorder=zorder)
 
 
 def _labels(ax: Axes, areas: Any, texts: Mapping[str, str]) -> bool:
@@ -199,9 +200,10 @@ def write_grouping_map(path: Path, run: Any) -> Path:
     pieces = areas[[group in rows and not rows[group].connected for group in areas["group"]]]
     if len(pieces):
         pieces.plot(ax=ax, facecolor="none", edgecolor=AREA_EDGE, hatch="////", linewidth=0, zorder=2)
-    _outline(ax, outside, OUT_OF_BAND_COLOUR, 1.8, zorder=3)
+    marked = 1.8 if len(rows) <= 200 else 0.9  # outlines that stand out without covering a crowded map
+    _outline(ax, outside, OUT_OF_BAND_COLOUR, marked, zorder=3)
     alone = areas[[group in rows and rows[group].flagged for group in areas["group"]]]
-    _outline(ax, alone, FLAGGED_COLOUR, 1.8, style=(0, (2, 1.5)), zorder=3)
+    _outline(ax, alone, FLAGGED_COLOUR, marked, style=(0, (2, 1.5)), zorder=3)
     grouped = [code for code in graph.codes if grouping.labels.get(code)]
     _practices(ax, graph, grouped)
     ungrouped = [code for code in graph.codes if not grouping.labels.get(code)]
@@ -218,18 +220,22 @@ def write_grouping_map(path: Path, run: Any) -> Path:
         handles.append(Line2D([], [], color=FLAGGED_COLOUR, linewidth=1.8, linestyle=(0, (2, 1.5)),
                               label=f"a practice above the band, alone ({len(alone)})"))
     if len(pieces):
-        handles.append(Patch(facecolor="none", edgecolor=AREA_EDGE, hatch="////", label=f"not connected ({len(pieces)})"))
+        handles.append(Patch(facecolor="none", edgecolor=AREA_EDGE, hatch="////",
+                             label=f"not connected ({len(pieces)})"))
     handles += _size_handles(graph)
     if ungrouped:
-        handles.append(Line2D([], [], linestyle="none", marker="X", markerfacecolor="#ffffff", markeredgecolor="#555555",
-                              label=f"not grouped ({len(ungrouped)}: unwilling)"))
+        why = ": unwilling" if set(ungrouped) <= set(grouping.unwilling) else ""
+        handles.append(Line2D([], [], linestyle="none", marker="X", markerfacecolor="#ffffff",
+                              markeredgecolor="#555555", label=f"not grouped ({len(ungrouped)}{why})"))
     if not labelled:
         handles.append(Patch(facecolor="none", edgecolor="none", label=f"{len(rows):,} groups: labels left out\n"
                                                                       "(map.html names every group)"))
     problem = run.extra.get("problem")
     band = f"{problem.band.lower:,}–{problem.band.upper:,}" if problem is not None else ""
-    what = "scored" if grouping.method == "evaluate" else f"{grouping.method}, {str(grouping.status).lower()}"
-    title = f"{area_name(graph)}: {metrics.groups:,} groups" + (f" of {band} patients" if band else "")
+    scored = grouping.method == "evaluate"
+    what = "scored" if scored else f"{grouping.method}, {str(grouping.status).lower()}"
+    title = f"{area_name(graph)}: {metrics.groups:,} groups" + (
+        "" if not band else f" measured against {band} patients" if scored else f" of {band} patients")
     subtitle = (f"{what}; {metrics.in_band:,} of {metrics.groups:,} in band; {metrics.connected:,} connected; "
                 f"{metrics.weighted_km:.2f} km per patient to the group's centre practice")
     return _save(figure, graph, title, subtitle, path, handles)
@@ -265,7 +271,8 @@ def write_tiers_map(path: Path, run: Any) -> Path:
                Patch(facecolor="none", edgecolor=OUT_OF_BAND_COLOUR, linewidth=1.2, label="outside its band"),
                *_size_handles(graph)]
     title = f"{area_name(graph)}: {len(result.tiers)} nested tiers ({result.order})"
-    subtitle = ", ".join(f"{tier.name} {measured.groups:,}" for tier, measured in zip(result.tiers, run.extra["metrics"]))
+    subtitle = ", ".join(f"{tier.name} {measured.groups:,}"
+                         for tier, measured in zip(result.tiers, run.extra["metrics"]))
     return _save(figure, graph, title, f"groups per tier: {subtitle}", path, handles)
 
 
@@ -285,7 +292,8 @@ def write_comparison_map(path: Path, run: Any) -> Path:
     _practices(ax, graph, [code for code in graph.codes if code not in moved_set], colour="#8c8c8c", scale=0.7)
     _practices(ax, graph, moved, colour=MOVED_COLOUR, edge="#000000", scale=1.2, zorder=5)
     sizes = {row.group: row.population for row in comparison.metrics[1].rows}
-    _labels(ax, new, {group: f"{group}\n{_thousands(size)}" for group, size in sizes.items()} if len(sizes) <= 60 else {})
+    if len(sizes) <= 60:
+        _labels(ax, new, {group: f"{group}\n{_thousands(size)}" for group, size in sizes.items()})
     _frame(ax, new)
     _scale_bar(ax)
     _north_arrow(ax)
@@ -351,6 +359,7 @@ def write_holders_map(path: Path, run: Any) -> Path:
                              label=f"network not served ({len(unserved)}: see report.md)"))
     more = len(specialties_of(assignment)) - len(specialties)
     title = f"{area_name(graph)}: holders of {len(specialties_of(assignment)):,} specialty budgets"
-    subtitle = (f"{len(assignment.networks):,} networks, {len(assignment.holdings):,} holdings; dot area follows list size"
+    subtitle = (f"{len(assignment.networks):,} networks, {len(assignment.holdings):,} holdings; "
+                "dot area follows list size"
                 + (f"; {more} more specialties in assignments.csv" if more > 0 else ""))
     return _save(figure, graph, title, subtitle, path, handles)

@@ -49,7 +49,8 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]], numeric
     | G2 | — |
     """
     aligned = list(numeric) + [False] * (len(header) - len(numeric))
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---:" if right else "---" for right in aligned) + " |"]
+    lines = ["| " + " | ".join(header) + " |",
+             "| " + " | ".join("---:" if right else "---" for right in aligned) + " |"]
     lines += ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows]
     return lines
 
@@ -59,8 +60,10 @@ def band_compliance(metrics: Any) -> str:
 
     >>> from types import SimpleNamespace as S
     >>> rows = (S(band="30000:50000", in_band=True, flagged=False), S(band="30000:50000", in_band=False, flagged=True))
-    >>> band_compliance(S(groups=2, in_band=1, in_band_share=0.5, connected=2, rows=rows))
-    'Band compliance: 1 of 2 groups (50%) within their band (30,000–50,000); 1 is a practice above the band, standing alone (flagged); 2 of 2 connected.'
+    >>> print(band_compliance(S(groups=2, in_band=1, in_band_share=0.5, connected=2, rows=rows)))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Band compliance: 1 of 2 groups (50%) within their band (30,000–50,000); 1 is a practice above the band, standing
+    alone (flagged); 2 of 2 connected.
     """
     bands = sorted({row.band for row in metrics.rows}, key=lambda band: [int(part) for part in band.split(":")])
     shown = ", ".join("–".join(f"{int(part):,}" for part in band.split(":")) for band in bands)
@@ -86,8 +89,8 @@ def _heading(run: Any, title: str) -> list[str]:
     lines += markdown_table(["parameter", "value"], sorted(parameters.items())) if parameters else ["(none)"]
     gap = summary.get("gap")
     proof = ("proven optimal" if summary.get("proven_optimal") else
-             "no bound: a heuristic proves nothing" if summary.get("method") == "heuristic" and summary.get("bound") is None
-             else "optimality not proven")
+             "no bound: a heuristic proves nothing"
+             if summary.get("method") == "heuristic" and summary.get("bound") is None else "optimality not proven")
     lines += ["", "## Solver", "", *markdown_table(["result", "value"], [
         ("method", summary.get("method")), ("solver", summary.get("solver")),
         ("status", f"{summary.get('status')} ({proof})"),
@@ -100,7 +103,8 @@ def _heading(run: Any, title: str) -> list[str]:
     return lines + ([""] if summary.get("notes") else [])
 
 
-def _group_table(rows: Sequence[Any], centres: Mapping[str, str], parents: Mapping[str, str] | None = None) -> list[str]:
+def _group_table(rows: Sequence[Any], centres: Mapping[str, str],
+                 parents: Mapping[str, str] | None = None) -> list[str]:
     header = ["group", *(["parent"] if parents is not None else []), "practices", "patients", "in band", "band",
               "centre", "weighted km", "widest km", "connected", "sub-ICBs"]
     numeric = [False, *([False] if parents is not None else []), True, True, False, False, False, True, True]
@@ -125,7 +129,8 @@ def grouping_report(run: Any) -> str:
     current = {code: label for code, label in (run.extra.get("current") or {}).items() if label}
     if current:
         proposed = {code: label for code, label in grouping.labels.items() if label}
-        comparison = compare_groupings(graph, current, proposed, run.extra.get("problem"), names=("current", "proposed"))
+        comparison = compare_groupings(graph, current, proposed, run.extra.get("problem"),
+                                       names=("current", "proposed"))
         lines += [comparison_markdown(comparison, limit=MOVES_LISTED, level=2,
                                       rest="(clusterkit compare lists all in moves.csv)")]
     else:

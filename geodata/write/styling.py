@@ -10,7 +10,8 @@ Examples
 --------
 >>> from clusterkit.synthetic import synthetic_county
 >>> graph = synthetic_county(seed=1)
->>> labels = {code: ("west" if x < 0 else "east") for code, x in zip(graph.codes, graph.xy[:, 0] - graph.xy[:, 0].mean())}
+>>> middle = graph.xy[:, 0].mean()
+>>> labels = {code: ("west" if x < middle else "east") for code, x in zip(graph.codes, graph.xy[:, 0])}
 >>> colours = group_colours(group_areas(graph, labels))
 >>> colours["west"] != colours["east"]
 True
@@ -58,8 +59,8 @@ def group_adjacency(areas: Any) -> nx.Graph:
     """The graph of groups whose areas touch (``areas``: a frame with ``group`` and ``geometry``).
 
     >>> import geopandas
-    >>> squares = geopandas.GeoDataFrame({"group": ["a", "b", "c"]},
-    ...                                  geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(5, 5, 6, 6)])
+    >>> boxes = [shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(5, 5, 6, 6)]
+    >>> squares = geopandas.GeoDataFrame({"group": ["a", "b", "c"]}, geometry=boxes)
     >>> sorted(group_adjacency(squares).edges())
     [('a', 'b')]
     """
@@ -115,7 +116,7 @@ def marker_radius(list_sizes: Sequence[int] | np.ndarray, practices: int) -> np.
     >>> marker_radius([5_000, 20_000], practices=100).round(2).tolist()
     [2.5, 5.0]
     """
-    base = float(np.clip(6.0 * np.sqrt(100 / max(practices, 1)), 1.5, 5.0))
+    base = float(np.clip(6.0 * np.sqrt(100 / max(practices, 1)), 0.9, 5.0))
     return base * np.sqrt(np.asarray(list_sizes, dtype=float).clip(min=0) / 20_000)
 
 

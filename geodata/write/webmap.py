@@ -27,8 +27,8 @@ import shapely
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.model.partition import UNGROUPED
 from geodata.write.files import write_text
-from geodata.write.styling import (MOVED_COLOUR, OUT_OF_BAND_COLOUR, area_name, attribution, boundary_of,
-                                   group_areas, group_colours, marker_radius)
+from geodata.write.styling import (MOVED_COLOUR, OUT_OF_BAND_COLOUR, UNGROUPED_COLOUR, area_name, attribution,
+                                   boundary_of, group_areas, group_colours, marker_radius)
 
 __all__ = ["write_grouping_webmap", "write_tiers_webmap", "write_comparison_webmap", "write_holders_webmap",
            "leaflet_assets"]
@@ -39,7 +39,8 @@ WEB_DECIMALS = 5
 #: Width of the legend box, in pixels, kept clear of the area when the map opens.
 LEGEND_WIDTH = 400
 
-#: Practices a web map's dots are sized for (one zooms in on a web map, so dots need not shrink with many).
+#: Practices a web map's dots are sized for at least (one zooms in on a web map, so its dots shrink less
+#: with many practices than a picture's: as for a quarter of them).
 WEB_PRACTICES = 60
 
 
@@ -73,7 +74,8 @@ def _base_map(bounds: Sequence[float]) -> Any:
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap background (needs internet)", overlay=True,
                      show=True).add_to(web_map)
     west, south, east, north = bounds
-    web_map.fit_bounds([[south, west], [north, east]], padding_top_left=(20, 20), padding_bottom_right=(LEGEND_WIDTH, 20))
+    web_map.fit_bounds([[south, west], [north, east]], padding_top_left=(20, 20),
+                       padding_bottom_right=(LEGEND_WIDTH, 20))
     return web_map
 
 
@@ -127,7 +129,7 @@ def _points(web_map: Any, graph: PracticeGraph, codes: Sequence[str], properties
     rows = [index[code] for code in codes]
     if not rows:
         return
-    radius = scale * marker_radius(graph.list_sizes[rows], WEB_PRACTICES)
+    radius = scale * marker_radius(graph.list_sizes[rows], max(len(graph) // 4, WEB_PRACTICES))
     features = []
     for row, size in zip(rows, radius.tolist()):
         practice = graph.practices[row]
@@ -235,6 +237,8 @@ def write_grouping_webmap(path: Path, run: Any) -> Path:
              _swatch("#2b2b2b", "practice (area follows list size)", dot=True)]
     if outside:
         lines.append(_swatch(OUT_OF_BAND_COLOUR, f"outside its band ({outside})"))
+    if metrics.ungrouped:
+        lines.append(_swatch(UNGROUPED_COLOUR, f"practices in no group ({metrics.ungrouped})"))
     return _finish(web_map, graph, f"{area_name(graph)}: {metrics.groups:,} groups", lines, path)
 
 
@@ -273,8 +277,8 @@ def write_comparison_webmap(path: Path, run: Any) -> Path:
     old, new = group_areas(graph, before, boundary), group_areas(graph, after, boundary)
     web_map = _base_map(_bounds(new))
     rows = {row.group: row for row in comparison.metrics[1].rows}
-    _polygons(web_map, new, _group_properties(new, rows, group_colours(new)), {**GROUP_FIELDS, "group": f"Group of {second}"},
-              f"groups of {second}")
+    _polygons(web_map, new, _group_properties(new, rows, group_colours(new)),
+              {**GROUP_FIELDS, "group": f"Group of {second}"}, f"groups of {second}")
     kept = old[old["group"] != UNGROUPED]
     _polygons(web_map, kept, {"group": list(kept["group"]), "edge": ["#6a3d9a"] * len(kept)}, {"group": first},
               f"outlines of {first}", fill_opacity=0.0, weight=2.5, dashed=True, interactive=False)
