@@ -159,6 +159,7 @@ output_options = _options(
     click.option("--out", "out_dir", required=True, callback=lambda _, __, value: _out_folder(value),
                  help="Folder for the outputs (written whole: nothing changes there unless the run succeeds)."),
     click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder."),
+    click.option("--no-maps", is_flag=True, help="Skip map.png and map.html (faster; report.md is still written)."),
 )
 
 #: How every grouping command searches (group, tiers).
@@ -436,13 +437,15 @@ def group(band: str, soft: bool, soft_above: bool, penalty: float, band_for: tup
           cross_penalty: float, max_diameter_km: float | None, count: int | None, centres: Path | None,
           objective: str, weight: float, current: Path | None, move_penalty: float, method: str, seed: int,
           effort: str, restarts: int | None, workers: int | None, solver: str, time_limit: float, gap: float | None,
-          best_effort: bool, scheduler: str | None, out_dir: Path, overwrite: bool, **options: Any) -> None:
+          best_effort: bool, scheduler: str | None, out_dir: Path, overwrite: bool, no_maps: bool,
+          **options: Any) -> None:
     """Group practices into networks within a population band, under the rules you state.
 
     Every willing practice ends in exactly one group; unwilling practices (willing=no) are left out
     and listed; a practice above the band stands alone and is flagged. Writes groups.csv,
-    groups_table.csv, practices.geojson and summary.json into --out. Exits 0 when every rule holds,
-    1 when a grouping was written but some rule is unmet (--soft groups outside the band, no grouping
+    groups_table.csv, practices.geojson, map.png, map.html, report.md and summary.json into --out
+    (--no-maps: no map.png, map.html). Exits 0 when every rule holds, 1 when a grouping was written
+    but some rule is unmet (--soft groups outside the band, no grouping
     meeting the hard rules found, --best-effort), 2 on bad input, 3 when the rules provably cannot be
     met (the reason is printed; nothing is written).
 
@@ -483,7 +486,7 @@ def group(band: str, soft: bool, soft_above: bool, penalty: float, band_for: tup
             run = run_grouping(graph, problem, method=method, seed=seed, time_limit=time_limit, solver=solver,
                                gap=gap, restarts=restarts, effort=effort, workers=workers, executor=executor,
                                best_effort=best_effort, current=labels, sources=sources, progress=progress)
-            written = write_outputs(run, output.folder)
+            written = write_outputs(run, output.folder, maps=not no_maps)
     except InfeasibleError as error:
         for reason in error.reasons[1:10]:
             click.echo(f"clusterkit: also: {reason}", err=True)
@@ -546,13 +549,13 @@ def _finish(run: Any, text: str, written: list[Path], folder: Path, inputs_writt
 @output_options
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic county.")
 @reports_errors
-def demo(out_dir: Path, overwrite: bool, seed: int) -> None:
+def demo(out_dir: Path, overwrite: bool, no_maps: bool, seed: int) -> None:
     """Run the main job on an embedded synthetic county, with no other input.
 
     Makes a synthetic county of about 100 practices in three sub-ICBs (seeded by --seed), writes it
     as inputs (county_practices.csv, county_relations.csv), groups it into networks of 30,000-50,000
     patients with the heuristic as 'clusterkit group' does, and writes the same outputs:
-    groups.csv, groups_table.csv, practices.geojson and summary.json.
+    groups.csv, groups_table.csv, practices.geojson, map.png, map.html, report.md and summary.json.
 
     \b
     Examples:
@@ -584,7 +587,7 @@ def demo(out_dir: Path, overwrite: bool, seed: int) -> None:
             run = run_grouping(graph, problem, seed=seed, command="demo", progress=progress,
                                sources=[(str(output.out / path.name), path) for path in inputs],
                                extra={"county": described.to_dict()})
-        written = write_outputs(run, output.folder)
+        written = write_outputs(run, output.folder, maps=not no_maps)
     _report_grouping(output.given, run, written, inputs_written=tuple(path.name for path in inputs))
 
 
@@ -626,15 +629,17 @@ def demo(out_dir: Path, overwrite: bool, seed: int) -> None:
 def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: int, min_list_size: int,
             max_consortium_size: int, schedule: str, variance: float, loss_threshold: float,
             preferences: Path | None, consortia: Path | None, solver: str, time_limit: float, gap: float | None,
-            workers: int, scheduler: str | None, out_dir: Path, overwrite: bool, **options: Any) -> None:
+            workers: int, scheduler: str | None, out_dir: Path, overwrite: bool, no_maps: bool,
+            **options: Any) -> None:
     """Give each specialty budget of each network one holder, with bounded risk.
 
     In every network each specialty goes to one practice, or to a consortium of adjacent practices when
     no single practice can hold it within --risk-cap x turnover. Minimises the largest budget/turnover
     ratio, then maximises preferences, then spreads holdings over as many practices as possible.
     Writes assignments.csv, exposure.csv (gain/loss by year under --schedule and --variance),
-    holders.geojson and summary.json. Exits 3 when some network cannot be served (outputs are still
-    written for the others; the reasons are printed and in summary.json).
+    holders.geojson, map.png and map.html (holders by specialty), report.md and summary.json. Exits 3
+    when some network cannot be served (outputs are still written for the others; the reasons are
+    printed and in summary.json).
 
     \b
     Examples:
@@ -668,7 +673,7 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
             _progress_bar("networks", "network") as progress:
         run = run_budgets(graph, labels, problem, solver=solver, time_limit=time_limit, gap=gap, workers=workers,
                           executor=executor, sources=sources, progress=progress)
-        written = write_outputs(run, output.folder)
+        written = write_outputs(run, output.folder, maps=not no_maps)
     folder = output.given
     assignment = run.result
     click.echo(budgets_text(run))
@@ -705,12 +710,13 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
 def tiers(tier_texts: tuple[str, ...], fixed_texts: tuple[str, ...], order: str, within: str, soft_above: bool,
           method: str, seed: int,
           effort: str, workers: int | None, solver: str, time_limit: float, gap: float | None,
-          scheduler: str | None, out_dir: Path, overwrite: bool, **options: Any) -> None:
+          scheduler: str | None, out_dir: Path, overwrite: bool, no_maps: bool, **options: Any) -> None:
     """Nested tiers: neighbourhoods inside networks inside federations, each in its own band.
 
     Every group of a tier lies inside one group of the tier above (by construction). Writes tiers.csv
     (practice_code, one column per tier smallest first, and the nested path F001/N003/H007), tiers_table.csv
-    (one row per group of every tier with its parent and metrics), practices.geojson and summary.json.
+    (one row per group of every tier with its parent and metrics), practices.geojson, map.png and map.html
+    (a panel and a layer per tier), report.md and summary.json.
     Exits 1 when some tier leaves a rule unmet, 3 when a tier's band cannot be met (with the reason).
 
     \b
@@ -751,7 +757,7 @@ def tiers(tier_texts: tuple[str, ...], fixed_texts: tuple[str, ...], order: str,
         run = run_tiers(graph, levels, order=order, fixed=fixed, method=method, seed=seed, time_limit=time_limit,
                         solver=solver, gap=gap, effort=effort, workers=workers, executor=executor, sources=sources,
                         progress=progress)
-        written = write_outputs(run, output.folder)
+        written = write_outputs(run, output.folder, maps=not no_maps)
     _finish(run, tiers_text(run), written, output.given)
 
 
@@ -767,14 +773,14 @@ def tiers(tier_texts: tuple[str, ...], fixed_texts: tuple[str, ...], order: str,
 @output_options
 @reports_errors
 def evaluate(groups: str, band: str, band_for: tuple[str, ...], current: Path | None, out_dir: Path, overwrite: bool,
-             **options: Any) -> None:
+             no_maps: bool, **options: Any) -> None:
     """Score any grouping: today's PCNs ('current'), a file practice_code,group, or one of ours.
 
     Measures band compliance, patient-weighted km to each group's centre, the widest group, contiguity,
     alignment and shared staff kept inside groups, boundary crossings and the practices moved against a
-    reference, per group and in total. Writes groups_table.csv, practices.geojson and summary.json with the
-    columns and keys 'clusterkit group' writes. Exits 0 when every group meets the band and is connected,
-    1 when some do not (listed), 2 on bad input.
+    reference, per group and in total. Writes groups_table.csv, practices.geojson, map.png, map.html,
+    report.md and summary.json with the columns and keys 'clusterkit group' writes. Exits 0 when every
+    group meets the band and is connected, 1 when some do not (listed), 2 on bad input.
 
     \b
     Examples:
@@ -796,7 +802,7 @@ def evaluate(groups: str, band: str, band_for: tuple[str, ...], current: Path | 
     reference = read_grouping(current, graph, encoding=encoding) if current else None
     with OutputSet(out_dir, overwrite) as output:
         run = run_evaluate(graph, labels, problem, current=reference, sources=sources)
-        written = write_outputs(run, output.folder)
+        written = write_outputs(run, output.folder, maps=not no_maps)
     _report_grouping(output.given, run, written)
 
 
@@ -810,14 +816,15 @@ def evaluate(groups: str, band: str, band_for: tuple[str, ...], current: Path | 
               help="The band both sides are measured against.")
 @output_options
 @reports_errors
-def compare(first: str, second: str, names: str, band: str, out_dir: Path, overwrite: bool, **options: Any) -> None:
+def compare(first: str, second: str, names: str, band: str, out_dir: Path, overwrite: bool, no_maps: bool,
+            **options: Any) -> None:
     """Compare two groupings of the same practices (B read as the newer): A and B are practice_code,group
     files or 'current' (today's PCNs).
 
     Reports each side's metrics side by side, the adjusted Rand index, normalised mutual information and
     variation of information, which groups were kept, split or merged, and the practices that changed group.
-    Writes comparison.md (a table to paste into a board paper), comparison.json, moves.csv, moves.geojson and
-    summary.json.
+    Writes comparison.md (a table to paste into a board paper), comparison.json, moves.csv, moves.geojson,
+    map.png and map.html (the practices that moved, old and new outlines), report.md and summary.json.
 
     \b
     Examples:
@@ -842,7 +849,7 @@ def compare(first: str, second: str, names: str, band: str, out_dir: Path, overw
     with OutputSet(out_dir, overwrite) as output:
         run = run_compare(graph, sides[0], sides[1], GroupingProblem(band=Band.parse(band)), names=labels,
                           sources=sources)
-        written = write_outputs(run, output.folder)
+        written = write_outputs(run, output.folder, maps=not no_maps)
     _finish(run, comparison_text(run.result), written, output.given)
 
 
@@ -860,7 +867,7 @@ def compare(first: str, second: str, names: str, band: str, out_dir: Path, overw
 @reports_errors
 def sweep(weights: str, move_penalties: str | None, method: str, seed: int, effort: str, workers: int | None,
           solver: str, time_limit: float, gap: float | None, restarts: int | None, scheduler: str | None,
-          out_dir: Path, overwrite: bool, **options: Any) -> None:
+          out_dir: Path, overwrite: bool, no_maps: bool, **options: Any) -> None:
     """Trade distance against alignment: one grouping per blend weight, and the Pareto front.
 
     For each weight (and move penalty) a grouping of the practices, measured on patient-weighted km,
@@ -895,7 +902,7 @@ def sweep(weights: str, move_penalties: str | None, method: str, seed: int, effo
         run = run_sweep(graph, problem, grid, penalties, method=method, seed=seed, effort=effort, restarts=restarts,
                         time_limit=time_limit, solver=solver, gap=gap, workers=workers, executor=executor,
                         scheduler=scheduler, sources=sources, progress=progress)
-        written = write_outputs(run, output.folder)
+        written = write_outputs(run, output.folder, maps=not no_maps)
     _finish(run, sweep_text(run), written, output.given)
 
 
@@ -922,7 +929,7 @@ def sweep(weights: str, move_penalties: str | None, method: str, seed: int, effo
 @reports_errors
 def ensemble(objective: str, weight: float, members: int, keep: int, min_vi: float, weight_jitter: float, seed: int,
              effort: str, restarts: int | None, workers: int | None, scheduler: str | None, out_dir: Path,
-             overwrite: bool, **options: Any) -> None:
+             overwrite: bool, no_maps: bool, **options: Any) -> None:
     """Many good, different groupings: seeded candidates, the diverse few, and where they disagree.
 
     Makes --members seeded groupings, measures each, keeps up to --keep that are good (non-dominated on km,
@@ -955,7 +962,7 @@ def ensemble(objective: str, weight: float, members: int, keep: int, min_vi: flo
         run = run_ensemble(graph, problem, members, keep=keep, min_vi=min_vi, weight_jitter=weight_jitter, seed=seed,
                            effort=effort, restarts=restarts, workers=workers, executor=executor, scheduler=scheduler,
                            sources=sources, progress=progress)
-        written = write_outputs(run, output.folder)
+        written = write_outputs(run, output.folder, maps=not no_maps)
     _finish(run, ensemble_text(run), written, output.given)
 
 

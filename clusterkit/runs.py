@@ -67,6 +67,10 @@ class Run:
         For budgets.
     notes : tuple of str
         What the method wants the user to know.
+    extra : mapping
+        What the command's outputs need besides: ``problem``, ``current`` (today's grouping, practice ->
+        group; empty when unknown), ``groupings`` (compare: both sides), ``networks`` (budgets), ``metrics``
+        (tiers: per tier) and, when given, ``boundary`` (the study area the maps are clipped to).
     """
 
     command: str
@@ -207,7 +211,7 @@ def run_grouping(graph: PracticeGraph, problem: GroupingProblem | None = None, *
         metrics=metrics.to_dict(), unwilling=list(grouping.unwilling), flagged=list(grouping.flagged),
         best_effort=relaxed_because, **dict(extra or {}))
     return Run(command, graph, grouping, summary, exit_status, unmet, metrics=metrics, notes=grouping.notes,
-               extra={"problem": problem})
+               extra={"problem": problem, "current": dict(current or {})})
 
 
 def _unmet_rule(grouping: Grouping, metrics: GroupingMetrics, relaxed_because: str | None) -> str | None:
@@ -261,7 +265,7 @@ def run_budgets(graph: PracticeGraph, networks: Mapping[str, str], problem: Budg
                          inputs_sha256=inputs_digest(sources), exit_code=exit_status, unmet=unmet,
                          notes=common["notes"], **details)
     return Run("budgets", graph, assignment, summary, exit_status, unmet, reasons, exposures=tuple(exposures),
-               notes=tuple(common["notes"]))
+               notes=tuple(common["notes"]), extra={"networks": dict(networks)})
 
 
 def run_evaluate(graph: PracticeGraph, labels: Mapping[str, str], problem: GroupingProblem | None = None, *,
@@ -298,7 +302,8 @@ def run_evaluate(graph: PracticeGraph, labels: Mapping[str, str], problem: Group
         parameters=grouping.params, inputs=file_digest(sources), inputs_sha256=inputs_digest(sources),
         exit_code=exit_status, unmet=unmet, notes=(), metrics=metrics.to_dict(), unwilling=list(unwilling),
         flagged=list(flagged), best_effort=None)
-    return Run("evaluate", graph, grouping, summary, exit_status, unmet, metrics=metrics, extra={"problem": problem})
+    return Run("evaluate", graph, grouping, summary, exit_status, unmet, metrics=metrics,
+               extra={"problem": problem, "current": dict(current or {})})
 
 
 def _unmet_rules(metrics: GroupingMetrics, problem: GroupingProblem) -> str | None:
@@ -332,7 +337,8 @@ def run_compare(graph: PracticeGraph, first: Mapping[str, str], second: Mapping[
         gap=None, seconds=time.perf_counter() - started, solver="none", method="compare", seed=None,
         parameters=problem.to_dict(), inputs=file_digest(sources), inputs_sha256=inputs_digest(sources),
         exit_code=EXIT_OK, unmet=None, notes=(), comparison=comparison.to_dict())
-    return Run("compare", graph, comparison, summary, extra={"problem": problem})
+    return Run("compare", graph, comparison, summary,
+               extra={"problem": problem, "groupings": (dict(first), dict(second))})
 
 
 def run_import_nhs(mapping: str | Path, lists: str | Path, postcodes: str | Path) -> Run:

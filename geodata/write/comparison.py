@@ -33,14 +33,19 @@ def _cell(value: Any, form: str) -> str:
     return "—" if value is None else form.format(value)
 
 
-def comparison_markdown(comparison: Comparison, limit: int = 50) -> str:
-    """A Markdown report of ``comparison``: both sides' metrics, agreement, group changes, moved practices."""
+def comparison_markdown(comparison: Comparison, limit: int = 50, level: int = 1, rest: str = "in moves.csv") -> str:
+    """A Markdown report of ``comparison``: both sides' metrics, agreement, group changes, moved practices.
+
+    ``limit`` moved practices are listed, the others said to be ``rest``; ``level`` is the level of its title
+    (``#``), its sections one level below (a report that includes it passes 2).
+    """
     first, second = comparison.names
     sides = [metrics.to_dict() for metrics in comparison.metrics]
-    lines = [f"# {first} and {second} compared", "", f"| | {first} | {second} |", "| --- | ---: | ---: |"]
+    title, section = "#" * level, "#" * (level + 1)
+    lines = [f"{title} {first} and {second} compared", "", f"| | {first} | {second} |", "| --- | ---: | ---: |"]
     lines += [f"| {label} | {_cell(sides[0][key], form)} | {_cell(sides[1][key], form)} |" for label, key, form in _ROWS]
     counts = comparison.to_dict()["changes"]
-    lines += ["", "## Agreement", "",
+    lines += ["", f"{section} Agreement", "",
               f"Over the {comparison.practices:,} practices grouped on both sides"
               + (f" ({comparison.left_out:,} grouped on one side only are left out)" if comparison.left_out else "")
               + ":", "",
@@ -51,11 +56,11 @@ def comparison_markdown(comparison: Comparison, limit: int = 50) -> str:
               f"- groups of {first}: {counts['kept']} kept, {counts['split']} split, {counts['merged']} merged into "
               f"larger ones, {counts['split and merged']} split and merged", ""]
     if comparison.moves:
-        lines += [f"## Practices that changed group ({comparison.moved:,})", "",
+        lines += [f"{section} Practices that changed group ({comparison.moved:,})", "",
                   f"| practice | list size | {first} | {second} |", "| --- | ---: | --- | --- |"]
         lines += [f"| {m.practice} | {m.list_size:,} | {m.before} | {m.after} |" for m in comparison.moves[:limit]]
         if comparison.moved > limit:
-            lines.append(f"| ... {comparison.moved - limit:,} more in moves.csv | | | |")
+            lines.append(f"| ... {comparison.moved - limit:,} more {rest} | | | |")
     return "\n".join(lines) + "\n"
 
 

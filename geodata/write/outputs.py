@@ -20,12 +20,19 @@ from geodata.write.explore import (kept_candidates, write_candidates, write_co_a
                                    write_ensemble_csv, write_pareto_png, write_stability_csv, write_stability_geojson,
                                    write_sweep_csv)
 from geodata.write.grouping import write_grouped_practices, write_groups, write_groups_table
+from geodata.write.maps import write_comparison_map, write_grouping_map, write_holders_map, write_tiers_map
+from geodata.write.report import write_report
 from geodata.write.tiers import write_tiered_practices, write_tiers_csv, write_tiers_table
+from geodata.write.webmap import (write_comparison_webmap, write_grouping_webmap, write_holders_webmap,
+                                  write_tiers_webmap)
 
-__all__ = ["FORMATS", "OutputFile", "OUTPUTS", "write_outputs"]
+__all__ = ["FORMATS", "MAP_FORMATS", "OutputFile", "OUTPUTS", "write_outputs"]
 
 #: File formats a run may write.
-FORMATS = ("csv", "geojson", "json", "md", "png")
+FORMATS = ("csv", "geojson", "json", "md", "png", "html")
+
+#: The formats of the maps (``map.png``, ``map.html``), which ``--no-maps`` leaves out.
+MAP_FORMATS = ("png", "html")
 
 
 @dataclass(frozen=True)
@@ -47,11 +54,21 @@ def _schedule(run: Any) -> tuple[Any, Any, Any]:
     return params["schedule"], params["variance"], params["loss_threshold"]
 
 
+_REPORT = OutputFile("report.md", lambda run, path: write_report(path, run))
+
+
+def _maps(draw: Callable[[Path, Any], Path], web: Callable[[Path, Any], Path]) -> tuple[OutputFile, ...]:
+    """``map.png`` (drawn by ``draw``), ``map.html`` (by ``web``) and ``report.md`` of a run."""
+    return (OutputFile("map.png", lambda run, path: draw(path, run)),
+            OutputFile("map.html", lambda run, path: web(path, run)), _REPORT)
+
+
 _SUMMARY = OutputFile("summary.json", lambda run, path: write_json(path, run.summary))
 _GROUPING = (
     OutputFile("groups.csv", lambda run, path: write_groups(path, run.result)),
     OutputFile("groups_table.csv", lambda run, path: write_groups_table(path, run.result, run.metrics)),
     OutputFile("practices.geojson", lambda run, path: write_grouped_practices(path, run.graph, run.result)),
+    *_maps(write_grouping_map, write_grouping_webmap),
     _SUMMARY,
 )
 
@@ -63,11 +80,13 @@ OUTPUTS: dict[str, tuple[OutputFile, ...]] = {
         OutputFile("tiers.csv", lambda run, path: write_tiers_csv(path, run.result)),
         OutputFile("tiers_table.csv", lambda run, path: write_tiers_table(path, run.result, run.extra["metrics"])),
         OutputFile("practices.geojson", lambda run, path: write_tiered_practices(path, run.graph, run.result)),
+        *_maps(write_tiers_map, write_tiers_webmap),
         _SUMMARY,
     ),
     "evaluate": (
         OutputFile("groups_table.csv", lambda run, path: write_groups_table(path, run.result, run.metrics)),
         OutputFile("practices.geojson", lambda run, path: write_grouped_practices(path, run.graph, run.result)),
+        *_maps(write_grouping_map, write_grouping_webmap),
         _SUMMARY,
     ),
     "compare": (
@@ -75,6 +94,7 @@ OUTPUTS: dict[str, tuple[OutputFile, ...]] = {
         OutputFile("comparison.json", lambda run, path: write_comparison_json(path, run.result)),
         OutputFile("moves.csv", lambda run, path: write_moves_csv(path, run.result)),
         OutputFile("moves.geojson", lambda run, path: write_moves_geojson(path, run.graph, run.result)),
+        *_maps(write_comparison_map, write_comparison_webmap),
         _SUMMARY,
     ),
     "sweep": (
@@ -97,15 +117,18 @@ OUTPUTS: dict[str, tuple[OutputFile, ...]] = {
         OutputFile("exposure.csv", lambda run, path: write_exposure_csv(path, run.exposures)),
         OutputFile("holders.geojson", lambda run, path: write_holders_geojson(path, run.graph, run.result,
                                                                               *_schedule(run))),
+        *_maps(write_holders_map, write_holders_webmap),
         _SUMMARY,
     ),
 }
 
 
-def write_outputs(run: Any, folder: str | Path, formats: Collection[str] | None = None) -> list[Path]:
+def write_outputs(run: Any, folder: str | Path, formats: Collection[str] | None = None,
+                  maps: bool = True) -> list[Path]:
     """Write the output set of ``run`` (a :class:`clusterkit.runs.Run`) into ``folder``; returns the paths.
 
-    ``formats`` keeps only the files of those formats (default: every file of the set).
+    ``formats`` keeps only the files of those formats (default: every file of the set); ``maps=False``
+    (``--no-maps``) leaves out the maps, ``map.png`` and ``map.html`` (:data:`MAP_FORMATS`).
 
     Raises
     ------
@@ -120,4 +143,4 @@ def write_outputs(run: Any, folder: str | Path, formats: Collection[str] | None 
         raise ValueError(f"no outputs registered for command {run.command!r}")
     folder = Path(folder)
     return [output.write(run, folder / output.name) for output in OUTPUTS[run.command]
-            if formats is None or output.format in formats]
+            if (formats is None or output.format in formats) and (maps or output.format not in MAP_FORMATS)]

@@ -12,7 +12,7 @@ from clusterkit.tiers import Tiers
 from geodata.write.files import write_csv
 from geodata.write.geojson import write_practices_geojson
 
-__all__ = ["TIERS_TABLE_COLUMNS", "write_tiers_csv", "write_tiers_table", "write_tiered_practices"]
+__all__ = ["TIERS_TABLE_COLUMNS", "tier_parents", "write_tiers_csv", "write_tiers_table", "write_tiered_practices"]
 
 #: Columns of ``tiers_table.csv``.
 TIERS_TABLE_COLUMNS = ("tier", "group", "parent", "path", "practices", "population", "in_band", "band", "centre",
@@ -28,15 +28,25 @@ def write_tiers_csv(path: Path, result: Tiers) -> Path:
                        paths.get(code, "")] for code in codes))
 
 
+def tier_parents(result: Tiers) -> list[dict[str, str]]:
+    """Per tier (smallest first), each group's group in the tier above (``""`` in the top tier)."""
+    parents = []
+    for level, grouping in enumerate(result.groupings):
+        above = result.groupings[level + 1] if level + 1 < len(result.groupings) else None
+        parents.append({group: above.labels.get(members[0], "") if above is not None else ""
+                        for group, members in grouping.groups.items()})
+    return parents
+
+
 def write_tiers_table(path: Path, result: Tiers, metrics: Sequence[GroupingMetrics]) -> Path:
     """``tiers_table.csv``: every group of every tier, its parent in the tier above and its metrics."""
     rows = []
+    parents, paths = tier_parents(result), result.paths()
     for level, (tier, grouping, measured) in enumerate(zip(result.tiers, result.groupings, metrics)):
-        above = result.groupings[level + 1] if level + 1 < len(result.groupings) else None
         for row in measured.rows:
             first = grouping.groups[row.group][0]
-            parent = above.labels.get(first, "") if above is not None else ""
-            path_of = result.paths().get(first, "")
+            parent = parents[level].get(row.group, "")
+            path_of = paths.get(first, "")
             rows.append([tier.name, row.group, parent, "/".join(path_of.split("/")[:len(result.tiers) - level]),
                          row.practices, row.population, row.in_band, row.band, grouping.centres.get(row.group, row.centre),
                          round(row.weighted_km, 4), round(row.diameter_km, 3), row.connected, row.sub_icbs,

@@ -112,7 +112,7 @@ def test_cli_seeds_writes_the_four_outputs(tmp_path):
     result = run([*SEEDS, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["assignments.csv", "exposure.csv", "holders.geojson",
-                                                     "summary.json"]
+                                                     "map.html", "map.png", "report.md", "summary.json"]
     with open(out / "assignments.csv", newline="", encoding="utf-8") as stream:
         rows = list(csv.DictReader(stream))
     assert list(rows[0])[:6] == ["network", "specialty", "budget", "holder", "members", "ratio"]
