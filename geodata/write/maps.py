@@ -9,7 +9,8 @@ in England) and the data's attribution line. One function per command's map:
   groups in pieces hatched;
 - :func:`write_tiers_map` (``tiers``): one panel per tier, each outlined by the tier above;
 - :func:`write_comparison_map` (``compare``): the practices that moved, the old and the new outlines;
-- :func:`write_holders_map` (``budgets``): one panel per specialty, its holders over the networks.
+- :func:`write_holders_map` (``budgets``): one panel per specialty, its holders over the networks;
+- :func:`write_stability_map` (``ensemble``): the consensus grouping, practices by stability, swing ones ringed.
 
 Figures are made with :class:`matplotlib.figure.Figure` (no pyplot, no global state); PNG is rendered by Agg.
 """
@@ -37,7 +38,8 @@ from geodata.write.files import atomic_write
 from geodata.write.styling import (MOVED_COLOUR, OUT_OF_BAND_COLOUR, PALETTE, area_name, attribution, boundary_of,
                                    group_areas, group_colours, marker_radius)
 
-__all__ = ["write_grouping_map", "write_tiers_map", "write_comparison_map", "write_holders_map", "scale_length_km"]
+__all__ = ["write_grouping_map", "write_tiers_map", "write_comparison_map", "write_holders_map", "write_stability_map",
+           "scale_length_km"]
 
 #: Resolution of map.png.
 DPI = 150
@@ -56,6 +58,9 @@ FLAGGED_COLOUR = "#ff7f00"
 
 #: Holders on the budgets map: a practice alone, a consortium's members.
 HOLDER_COLOUR, CONSORTIUM_COLOUR = "#1f78b4", "#ff7f00"
+
+#: Ring around a swing practice of an ensemble.
+SWING_EDGE = "#1a1a1a"
 
 #: Hatching of a network none of whose budgets could be held.
 UNSERVED_EDGE = "#7f7f7f"
@@ -362,4 +367,43 @@ def write_holders_map(path: Path, run: Any) -> Path:
     subtitle = (f"{len(assignment.networks):,} networks, {len(assignment.holdings):,} holdings; "
                 "dot area follows list size"
                 + (f"; {more} more specialties in assignments.csv" if more > 0 else ""))
+    return _save(figure, graph, title, subtitle, path, handles)
+
+
+def write_stability_map(path: Path, run: Any) -> Path:
+    """``map.png`` of an ensemble: the consensus grouping, each practice coloured by its stability, the swing
+    practices (outside their consensus group in most members) ringed: where the candidates disagree."""
+    from matplotlib import colormaps
+
+    graph, ensemble = run.graph, run.result
+    consensus = ensemble.members[ensemble.consensus]
+    areas = group_areas(graph, consensus.grouping.labels, boundary_of(run))
+    figure, (ax,) = _figure(graph, areas)
+    _fill(ax, areas, {group: "#ececec" for group in areas["group"]}, alpha=1.0, width=0.8)  # let the dots speak
+    stability = {row.practice_code: row for row in ensemble.stability}
+    scale = colormaps["RdYlBu"]
+    colours = [scale(0.1 + 0.8 * stability[code].stability) for code in graph.codes]
+    _practices(ax, graph, list(graph.codes), colour=colours)
+    swing = [code for code in graph.codes if stability[code].swing]
+    if swing:
+        rows = np.array([graph.index[code] for code in swing], dtype=int)
+        radius = 1.9 * marker_radius(graph.list_sizes[rows], len(graph))
+        ax.scatter(graph.xy[rows, 0], graph.xy[rows, 1], s=(2 * radius) ** 2, facecolors="none",
+                   edgecolors=SWING_EDGE, linewidths=1.3, zorder=5)
+    _frame(ax, areas)
+    _scale_bar(ax)
+    _north_arrow(ax)
+    handles: list[Any] = [Patch(facecolor="#ececec", edgecolor=AREA_EDGE,
+                                label=f"group of the consensus ({consensus.name})")]
+    for share, text in ((1.0, "in its consensus group\nin every member"), (0.5, "in half of the members"),
+                        (0.0, "in none")):
+        handles.append(Line2D([], [], linestyle="none", marker="o", markersize=7, markerfacecolor=scale(0.1 + 0.8 * share),
+                              markeredgecolor=PRACTICE_EDGE, label=text))
+    handles.append(Line2D([], [], linestyle="none", marker="o", markersize=11, markerfacecolor="none",
+                          markeredgecolor=SWING_EDGE, markeredgewidth=1.3,
+                          label=f"swing practice ({len(swing)}):\nelsewhere in most members"))
+    spread = ensemble.diversity
+    title = f"{area_name(graph)}: where {len(ensemble.members)} candidate groupings disagree"
+    subtitle = (f"{spread.distinct} different groupings, normalised VI between them median {spread.vi_median:.3f}; "
+                f"{len(ensemble.kept)} kept.\nColour: how often a practice sits in its consensus group")
     return _save(figure, graph, title, subtitle, path, handles)

@@ -20,7 +20,8 @@ from geodata.write.explore import (kept_candidates, write_candidates, write_co_a
                                    write_ensemble_csv, write_pareto_png, write_stability_csv, write_stability_geojson,
                                    write_sweep_csv)
 from geodata.write.grouping import write_grouped_practices, write_groups, write_groups_table
-from geodata.write.maps import write_comparison_map, write_grouping_map, write_holders_map, write_tiers_map
+from geodata.write.maps import (write_comparison_map, write_grouping_map, write_holders_map, write_stability_map,
+                               write_tiers_map)
 from geodata.write.report import write_report
 from geodata.write.tiers import write_tiered_practices, write_tiers_csv, write_tiers_table
 from geodata.write.webmap import (write_comparison_webmap, write_grouping_webmap, write_holders_webmap,
@@ -110,6 +111,7 @@ OUTPUTS: dict[str, tuple[OutputFile, ...]] = {
         OutputFile("stability.csv", lambda run, path: write_stability_csv(path, run.graph, run.result)),
         OutputFile("co_assignment.csv", lambda run, path: write_co_assignment(path, run.result)),
         OutputFile("practices.geojson", lambda run, path: write_stability_geojson(path, run.graph, run.result)),
+        OutputFile("map.png", lambda run, path: write_stability_map(path, run)),
         _SUMMARY,
     ),
     "budgets": (
