@@ -153,7 +153,11 @@ def write_pareto_png(path: Path, sweep: Sweep) -> Path:
                          label=label)
     axes.margins(x=0.12, y=0.1)
     axes.set_xlabel("patient-weighted distance to the group's centre practice (km)")
-    axes.set_ylabel("alignment and shared staff kept inside groups (%)")
+    measured = [name for name, share in (("alignment", points[0].metrics.alignment_kept_share),
+                                         ("shared staff", points[0].metrics.shared_staff_kept_share))
+                if share is not None]
+    axes.set_ylabel(f"{' and '.join(measured) or 'relations'} kept inside groups (%"
+                    + (", mean of the two)" if len(measured) > 1 else ")"))
     axes.set_title(f"Distance against alignment: {len(points)} blend weights (w = share given to alignment)",
                    fontsize=10)
     axes.grid(True, color="#e5e5e5", linewidth=0.8)
