@@ -43,7 +43,8 @@ from clusterkit.errors import InputError
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.model.partition import UNGROUPED
 
-__all__ = ["BUFFER_M", "CRS", "group_polygons", "read_boundary", "site_cells", "split_site", "study_boundary"]
+__all__ = ["BUFFER_M", "CRS", "group_polygons", "oriented", "read_boundary", "site_cells", "split_site",
+           "study_boundary"]
 
 #: The CRS the areas are computed in (British National Grid, metres).
 CRS = "EPSG:27700"
@@ -252,19 +253,34 @@ def group_polygons(graph: PracticeGraph, labels: Mapping[str, str], boundary: Ba
     label_of = [labels.get(code, UNGROUPED) or UNGROUPED for code in graph.codes]
     pieces = _group_pieces(*site_cells(graph.xy, boundary), label_of)
     groups = sorted(set(label_of))
-    shapes = [_oriented(shapely.make_valid(shapely.union_all(pieces.get(group, [])).buffer(0))) for group in groups]
+    shapes = [oriented(shapely.make_valid(shapely.union_all(pieces.get(group, [])).buffer(0))) for group in groups]
     parts = [0 if shape.is_empty else len(shapely.get_parts(shape)) for shape in shapes]
     return geopandas.GeoDataFrame({"group": groups, "parts": parts,
                                    "area_km2": [round(shape.area / 1e6, 3) for shape in shapes]},
                                   geometry=shapes, crs=CRS)
 
 
-def _oriented(shape: BaseGeometry) -> BaseGeometry:
-    """``shape``'s polygons only, with counter-clockwise exterior rings and clockwise holes."""
+def oriented(shape: BaseGeometry) -> BaseGeometry:
+    """``shape``'s polygons only (from any collection), with counter-clockwise exterior rings and clockwise
+    holes.
+
+    >>> from shapely.geometry import GeometryCollection, LineString, Polygon
+    >>> mixed = GeometryCollection([Polygon([(0, 0), (0, 1), (1, 1)]), LineString([(2, 2), (3, 3)])])
+    >>> oriented(mixed).exterior.is_ccw
+    True
+    """
     from shapely.geometry import MultiPolygon, Polygon
     from shapely.geometry.polygon import orient
 
-    polygons = [orient(part, sign=1.0) for part in shapely.get_parts(shape) if part.geom_type == "Polygon"]
+    polygons, stack = [], [shape]
+    while stack:
+        part = stack.pop()
+        if part is None or part.is_empty:
+            continue
+        if part.geom_type == "Polygon":
+            polygons.append(orient(part, sign=1.0))
+        elif part.geom_type in ("MultiPolygon", "GeometryCollection"):
+            stack.extend(reversed(list(shapely.get_parts(part))))
     if not polygons:
         return Polygon()
     return polygons[0] if len(polygons) == 1 else MultiPolygon(polygons)

@@ -9,10 +9,11 @@ from typing import Any
 from clusterkit.metrics.compare import Comparison
 from clusterkit.model.graph import PracticeGraph
 from geodata.write.files import write_csv, write_json, write_text
-from geodata.write.geojson import write_practices_geojson
+from geodata.write.geojson import write_geojson
+from geodata.write.layers import moves_layer
 
 __all__ = ["comparison_markdown", "write_comparison_markdown", "write_comparison_json", "write_moves_csv",
-           "write_moves_geojson"]
+           "write_moves_geojson", "comparison_moves"]
 
 #: Rows of the side-by-side table: label, metric key, format.
 _ROWS = (
@@ -78,7 +79,10 @@ def write_moves_csv(path: Path, comparison: Comparison) -> Path:
 
 
 def write_moves_geojson(path: Path, graph: PracticeGraph, comparison: Comparison) -> Path:
-    first, second = comparison.names
-    moved = graph.subset([m.practice for m in comparison.moves]) if comparison.moves else graph.subset([])
-    return write_practices_geojson(path, moved, {f"group_{first}": {m.practice: m.before for m in comparison.moves},
-                                                 f"group_{second}": {m.practice: m.after for m in comparison.moves}})
+    """``moves.geojson``: the practices that changed group with both labels (:func:`moves_layer`)."""
+    return write_geojson(path, moves_layer(graph, comparison_moves(comparison), comparison.names), "moves")
+
+
+def comparison_moves(comparison: Comparison) -> list[tuple[str, str, str]]:
+    """``(practice, before, after)`` of every practice that changed group."""
+    return [(move.practice, move.before, move.after) for move in comparison.moves]
