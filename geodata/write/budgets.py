@@ -10,7 +10,6 @@ from clusterkit.budgets.results import BudgetAssignment, Exposure, worst_loss_sh
 from clusterkit.model.graph import PracticeGraph
 from geodata.write.files import write_csv
 from geodata.polygons import CRS
-from geodata.write.geojson import write_geojson
 from geodata.write.layers import practice_records
 
 
@@ -81,9 +80,3 @@ def holders_layer(graph: PracticeGraph, assignment: BudgetAssignment, schedule: 
             points.append(graph.xy[graph.index[code]])
     frame = pd.DataFrame.from_records(records)
     return geopandas.GeoDataFrame(frame, geometry=shapely.points(points) if points else [], crs=CRS)
-
-
-def write_holders_geojson(path: str | Path, graph: PracticeGraph, assignment: BudgetAssignment,
-                          schedule: Sequence[float], variance: float, loss_threshold: float) -> Path:
-    """Write ``holders.geojson``: :func:`holders_layer` as RFC 7946 points."""
-    return write_geojson(path, holders_layer(graph, assignment, schedule, variance, loss_threshold), "holders")

@@ -1,5 +1,5 @@
-"""The files of a comparison: comparison.md (a table for a board paper), comparison.json, moves.csv and
-moves.geojson (the practices that changed group, with both labels)."""
+"""The files of a comparison: comparison.md (a table for a board paper), comparison.json, moves.csv (the
+practices that changed group, with both labels; ``moves.geojson`` is drawn from :func:`comparison_moves`)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ from typing import Any
 from clusterkit.metrics.compare import Comparison
 from clusterkit.model.graph import PracticeGraph
 from geodata.write.files import write_csv, write_json, write_text
-from geodata.write.geojson import write_geojson
-from geodata.write.layers import moves_layer
 
 __all__ = ["comparison_markdown", "write_comparison_markdown", "write_comparison_json", "write_moves_csv",
-           "write_moves_geojson", "comparison_moves"]
+           "comparison_moves"]
 
 #: Rows of the side-by-side table: label, metric key, format.
 _ROWS = (
@@ -76,11 +74,6 @@ def write_moves_csv(path: Path, comparison: Comparison) -> Path:
     first, second = comparison.names
     return write_csv(path, ("practice_code", "list_size", f"group_{first}", f"group_{second}"),
                      ((m.practice, m.list_size, m.before, m.after) for m in comparison.moves))
-
-
-def write_moves_geojson(path: Path, graph: PracticeGraph, comparison: Comparison) -> Path:
-    """``moves.geojson``: the practices that changed group with both labels (:func:`moves_layer`)."""
-    return write_geojson(path, moves_layer(graph, comparison_moves(comparison), comparison.names), "moves")
 
 
 def comparison_moves(comparison: Comparison) -> list[tuple[str, str, str]]:

@@ -1,4 +1,5 @@
-"""The files of a grouping: groups.csv, groups_table.csv, practices.geojson and summary.json, each atomic."""
+"""The tables of a grouping: groups.csv and groups_table.csv (typed, also the groups layer's properties), and
+the columns a grouping adds to its practices; each file atomic."""
 
 from __future__ import annotations
 
@@ -11,11 +12,10 @@ from clusterkit.model.graph import PracticeGraph
 from clusterkit.model.partition import UNGROUPED
 from clusterkit.results import Grouping
 from geodata.write.files import write_csv
-from geodata.write.geojson import write_practices_geojson
 from geodata.write.tables import write_groups_csv
 
-__all__ = ["GROUPS_TABLE_COLUMNS", "groups_table", "grouped_practice_columns", "write_groups", "write_groups_table",
-           "write_grouped_practices"]
+__all__ = ["GROUPS_TABLE_COLUMNS", "groups_table", "grouped_practice_columns", "write_groups",
+           "write_groups_table"]
 
 #: Columns of ``groups_table.csv``.
 GROUPS_TABLE_COLUMNS = ("group", "practices", "population", "in_band", "centre", "weighted_km", "diameter_km",
@@ -54,8 +54,3 @@ def grouped_practice_columns(graph: PracticeGraph, grouping: Grouping) -> dict[s
         "unwilling": {code: code in grouping.unwilling for code in graph.codes},
         "flagged": {code: code in grouping.flagged for code in graph.codes},
     }
-
-
-def write_grouped_practices(path: Path, graph: PracticeGraph, grouping: Grouping) -> Path:
-    """``practices.geojson``: every practice with :func:`grouped_practice_columns`."""
-    return write_practices_geojson(path, graph, grouped_practice_columns(graph, grouping))

@@ -1,5 +1,5 @@
 """The files of nested tiers: tiers.csv (a practice's group in every tier, smallest first), tiers_table.csv
-(one row per group of every tier, with its parent and metrics) and practices.geojson with every tier's id."""
+(one row per group of every tier, with its parent and metrics) and the columns tiers add to their practices."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from clusterkit.metrics.grouping import GroupingMetrics
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.tiers import Tiers
 from geodata.write.files import write_csv
-from geodata.write.geojson import write_practices_geojson
 
-__all__ = ["TIERS_TABLE_COLUMNS", "tiers_table", "tiered_practice_columns", "write_tiers_csv", "write_tiers_table",
-           "write_tiered_practices"]
+__all__ = ["TIERS_TABLE_COLUMNS", "tiers_table", "tiered_practice_columns", "write_tiers_csv",
+           "write_tiers_table"]
 
 #: Columns of ``tiers_table.csv``.
 TIERS_TABLE_COLUMNS = ("tier", "group", "parent", "path", "practices", "population", "in_band", "band", "centre",
@@ -64,8 +63,3 @@ def tiered_practice_columns(graph: PracticeGraph, result: Tiers) -> dict[str, di
     paths = result.paths()
     columns["path"] = {code: paths.get(code) or None for code in graph.codes}
     return columns
-
-
-def write_tiered_practices(path: Path, graph: PracticeGraph, result: Tiers) -> Path:
-    """``practices.geojson``: every practice with :func:`tiered_practice_columns`."""
-    return write_practices_geojson(path, graph, tiered_practice_columns(graph, result))
