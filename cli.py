@@ -75,6 +75,10 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         context = click.get_current_context()
         verbosity = (context.find_root().obj or {}).get("verbosity", 0)
         try:
+            if isinstance(kwargs.get("formats"), str):  # --format, checked before any work
+                from geodata.write.outputs import parse_formats
+
+                kwargs["formats"] = parse_formats(kwargs["formats"])
             return command(*args, **kwargs)
         except ClusterkitError as error:
             if isinstance(error, InputError) and _flag_of(error.source):
@@ -152,22 +156,12 @@ def _options(*options: Callable[..., Any]) -> Callable[..., Any]:
     return decorate
 
 
-def _formats(value: str | None) -> Any:
-    """``--format``: the output formats asked for (None: every one), checked before any work."""
-    from geodata.write.outputs import parse_formats
-
-    try:
-        return parse_formats(value)
-    except InputError as error:
-        raise click.BadParameter(error.detail) from None
-
-
 #: The outputs of every command that writes them.
 output_options = _options(
     click.option("--out", "out_dir", required=True, callback=lambda _, __, value: _out_folder(value),
                  help="Folder for the outputs (written whole: nothing changes there unless the run succeeds)."),
     click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder."),
-    click.option("--format", "formats", metavar="FORMAT[,FORMAT...]", callback=lambda _, __, value: _formats(value),
+    click.option("--format", "formats", metavar="FORMAT[,FORMAT...]",
                  help="Which outputs to write: csv, geojson (each layer with its QGIS .qml style), gpkg "
                       "(clusterkit.gpkg), json, md; default all of them. summary.json is always written."),
 )

@@ -13,7 +13,7 @@ cones from the site (:func:`split_site`) so that each group stays one piece wher
 connected: for every neighbouring site (a cell sharing an edge) that holds practices of the same group, the
 group's cone points at a point of that shared edge, and both sites choose the same point (the groups the two
 sites have in common spread evenly along their edge), so the group's pieces on either side share a stretch of
-the edge. A group with no such neighbour gets a cone in the widest free direction. Where two groups need
+the edge. A group with no such neighbour gets a cone in the widest gap between other groups. Where two groups need
 crossing directions no planar drawing keeps both in one piece; the group's ``parts`` then count its pieces.
 
 Examples
@@ -54,6 +54,9 @@ BUFFER_M = 2000.0
 
 #: Practices closer than this (metres) are one site.
 SITE_M = 0.1
+
+#: The grid (metres) a group's pieces are united on.
+GRID_M = 0.01
 
 #: Shared edges of cells shorter than this (metres) do not make two sites neighbours.
 EDGE_M = 1e-3
@@ -148,7 +151,8 @@ def split_site(cell: BaseGeometry, centre: Sequence[float], targets: Sequence[tu
     """Cut a shared site's cell into cones from ``centre``, one group's cones towards each of its targets.
 
     ``targets`` are ``(group, point)`` pairs (points on edges shared with neighbouring sites of the same group);
-    every one of ``groups`` without a target gets a cone in the widest free direction. Returns group -> piece.
+    every one of ``groups`` without a target gets a cone in the widest gap between two other groups' cones
+    (so that it does not cut a group's span in two). Returns group -> piece.
 
     >>> pieces = split_site(shapely.box(-1, -1, 1, 1), (0, 0), [("west", (-1, 0)), ("east", (1, 0))], ["east", "west"])
     >>> {group: round(piece.area, 3) for group, piece in sorted(pieces.items())}
@@ -162,13 +166,14 @@ def split_site(cell: BaseGeometry, centre: Sequence[float], targets: Sequence[tu
     for group in groups:
         if any(owner == group for _, owner in rays):
             continue
-        angles = sorted(angle for angle, _ in rays)
-        if not angles:
+        ordered = sorted(rays)
+        if not ordered:
             rays.append((0.0, group))
             continue
-        gaps = [((angles[(i + 1) % len(angles)] - angle) % (2 * math.pi) or 2 * math.pi, angle)
-                for i, angle in enumerate(angles)]
-        width, start = max(gaps)
+        # the widest gap between two different groups' rays (one inside a group's own span would cut it)
+        gaps = [(ordered[(i + 1) % len(ordered)][1] != owner, (ordered[(i + 1) % len(ordered)][0] - angle)
+                 % (2 * math.pi) or 2 * math.pi, angle) for i, (angle, owner) in enumerate(ordered)]
+        _, width, start = max(gaps)
         rays.append((start + width / 2, group))
     rays.sort()
     kept: list[tuple[float, str]] = []
@@ -194,13 +199,14 @@ def split_site(cell: BaseGeometry, centre: Sequence[float], targets: Sequence[tu
     return {group: shapely.union_all(parts) for group, parts in pieces.items()}
 
 
-def _group_pieces(site_of: np.ndarray, centres: np.ndarray, cells: list[BaseGeometry],
-                  label_of: Sequence[str]) -> dict[str, list[BaseGeometry]]:
-    """Each group's pieces: whole cells of sites of one group, cones of shared sites (:func:`split_site`)."""
+def _group_pieces(site_of: np.ndarray, centres: np.ndarray, cells: list[BaseGeometry], label_of: Sequence[str]
+                  ) -> tuple[dict[str, list[BaseGeometry]], dict[str, list[BaseGeometry]]]:
+    """Each group's whole cells (sites of one group) and its cones of shared sites (:func:`split_site`)."""
     groups_at: list[set[str]] = [set() for _ in cells]
     for point, site in enumerate(site_of.tolist()):
         groups_at[site].add(label_of[point])
     pieces: dict[str, list[BaseGeometry]] = {}
+    cones: dict[str, list[BaseGeometry]] = {}
     shared = [site for site, here in enumerate(groups_at) if len(here) > 1 and not cells[site].is_empty]
     tree = shapely.STRtree(cells) if shared else None
     edges: dict[tuple[int, int], LineString | None] = {}
@@ -223,8 +229,18 @@ def _group_pieces(site_of: np.ndarray, centres: np.ndarray, cells: list[BaseGeom
                 point = edge.interpolate((position + 0.5) / len(common), normalized=True)
                 targets.append((group, (point.x, point.y)))
         for group, piece in split_site(cells[site], centres[site], targets, sorted(groups_at[site])).items():
-            pieces.setdefault(group, []).append(piece)
-    return pieces
+            cones.setdefault(group, []).append(piece)
+    return pieces, cones
+
+
+def _united(cells: list[BaseGeometry], cones: list[BaseGeometry]) -> BaseGeometry:
+    """A group's area: its whole cells united (they share their edges vertex for vertex), then each cone added
+    by an overlay snap-rounded to :data:`GRID_M` (a cone meets its neighbour's edge at a point computed apart,
+    collinear only to within rounding: one overlay of the two on one grid nodes them together)."""
+    shape = shapely.union_all(cells)
+    for cone in cones:
+        shape = shapely.union(shape, cone, grid_size=GRID_M)
+    return shape
 
 
 def group_polygons(graph: PracticeGraph, labels: Mapping[str, str], boundary: BaseGeometry | None = None):
@@ -251,9 +267,9 @@ def group_polygons(graph: PracticeGraph, labels: Mapping[str, str], boundary: Ba
 
     boundary = study_boundary(graph) if boundary is None else boundary
     label_of = [labels.get(code, UNGROUPED) or UNGROUPED for code in graph.codes]
-    pieces = _group_pieces(*site_cells(graph.xy, boundary), label_of)
+    cells, cones = _group_pieces(*site_cells(graph.xy, boundary), label_of)
     groups = sorted(set(label_of))
-    shapes = [oriented(shapely.make_valid(shapely.union_all(pieces.get(group, [])).buffer(0))) for group in groups]
+    shapes = [oriented(shapely.make_valid(_united(cells.get(group, []), cones.get(group, [])))) for group in groups]
     parts = [0 if shape.is_empty else len(shapely.get_parts(shape)) for shape in shapes]
     return geopandas.GeoDataFrame({"group": groups, "parts": parts,
                                    "area_km2": [round(shape.area / 1e6, 3) for shape in shapes]},
