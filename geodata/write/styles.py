@@ -1,7 +1,7 @@
 """The QGIS styles of clusterkit's layers, and the colours that keep neighbouring groups apart.
 
-- practices: categorised by group, one colour per group, circles sized by list size (area grows with the
-  list), practices in no group as grey crosses;
+- practices: categorised by group, in a darker shade of the group's colour with a white rim, circles sized by
+  list size (area grows with the list), practices in no group as grey crosses;
 - groups: one fill per group in the same colour, labelled with the group's id and population; groups outside
   their band hatched in red, groups not connected on the adjacency outlined in black dots (both in the legend
   and in the label);
@@ -32,7 +32,7 @@ from clusterkit.model.partition import UNGROUPED
 from geodata.write.qml import (categorized_renderer, fill_symbol, label_settings, line_symbol, marker_symbol,
                                rule_renderer, style_document)
 
-__all__ = ["PALETTE", "group_colours", "neighbouring_groups", "practices_style", "groups_style", "links_style",
+__all__ = ["PALETTE", "group_colours", "shade", "neighbouring_groups", "practices_style", "groups_style", "links_style",
            "moves_style", "holders_style", "table_style"]
 
 #: Ten colours that read apart on a map and on a grey basemap (Tableau 10, the red swapped for a light blue
@@ -79,14 +79,24 @@ def group_colours(groups: Iterable[str], neighbours: Iterable[tuple[str, str]]) 
     return {group: PALETTE[colouring[group] % len(PALETTE)] for group in graph}
 
 
+def shade(colour: str, factor: float = 0.72) -> str:
+    """``colour`` (``#rrggbb``) darkened: a practice's dot stands out on its group's lighter area.
+
+    >>> shade("#ffffff", 0.5)
+    '#808080'
+    """
+    red, green, blue = (int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    return "#" + "".join(f"{round(channel * factor):02x}" for channel in (red, green, blue))
+
+
 def _quoted(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
 def practices_style(attribute: str, colours: Mapping[str, str]) -> str:
-    """Practices categorised by ``attribute`` (their group), sized by list size."""
-    categories = [(group, group, marker_symbol(colour, size_expression=SIZE_BY_LIST, outline="#333333",
-                                               outline_width=0.15))
+    """Practices categorised by ``attribute`` (their group) in a darker shade of its colour, sized by list size."""
+    categories = [(group, group, marker_symbol(shade(colour), size_expression=SIZE_BY_LIST, outline="#ffffff",
+                                               outline_width=0.25))
                   for group, colour in sorted(colours.items())]
     categories.append(("", "in no group (unwilling, or not grouped)",
                        marker_symbol(NO_GROUP, size=2.2, shape="cross2", outline=NO_GROUP, outline_width=0.4)))

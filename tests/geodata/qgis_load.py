@@ -3,7 +3,8 @@
 ``/usr/bin/python3 tests/geodata/qgis_load.py OUT_FOLDER [PNG]`` opens every ``*.geojson`` of ``OUT_FOLDER``
 (QGIS picks up the ``.qml`` beside it) and every layer of its ``clusterkit.gpkg`` (QGIS picks up the default
 style in ``layer_styles``), prints one JSON line per layer (name, valid, features, renderer type, labels), and
-renders the GeoPackage's styled layers (groups, links, practices, moves) into ``PNG``. The test
+renders the GeoPackage's styled layers (groups, links, practices, moves) into ``PNG`` (with a line saying how
+much of the image is coloured and how many colours a sample of its pixels has). The test
 ``tests/geodata/test_qgis.py`` runs it where ``import qgis.core`` works and skips otherwise.
 """
 
@@ -59,11 +60,18 @@ def main(folder: Path, image: Path | None) -> int:
         job = QgsMapRendererParallelJob(settings)
         job.start()
         job.waitForFinished()
-        job.renderedImage().save(str(image), "png")
-        print(json.dumps({"image": str(image), "errors": [error.message for error in job.errors()]}))
-    application.exitQgis()
-    return 0
+        rendered = job.renderedImage()
+        rendered.save(str(image), "png")
+        sample = [rendered.pixel(x, y) for x in range(0, rendered.width(), 8) for y in range(0, rendered.height(), 8)]
+        white = QColor(255, 255, 255).rgb()
+        print(json.dumps({"image": str(image), "errors": [error.message for error in job.errors()],
+                          "coloured_share": sum(pixel != white for pixel in sample) / len(sample),
+                          "colours": len(set(sample))}))
+    sys.stdout.flush()
+    return 0  # without exitQgis: QGIS 3.22 may crash tearing itself down offscreen; the process just ends
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None))
+    status = main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)
+    sys.stdout.flush()
+    os._exit(status)
