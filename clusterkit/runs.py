@@ -67,6 +67,10 @@ class Run:
         For budgets.
     notes : tuple of str
         What the method wants the user to know.
+    extra : mapping
+        What the outputs need beyond the result: ``problem`` (the rules used), ``current`` (the reference
+        grouping, for ``moves.geojson``), ``boundary`` (the ``--boundary`` area in British National Grid, or
+        None), ``metrics`` (tiers: per tier).
     """
 
     command: str

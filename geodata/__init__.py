@@ -1,4 +1,5 @@
-"""Reading and writing practice data: CSV, GeoJSON and GeoPackage in; GeoJSON, CSV and JSON out."""
+"""Reading and writing practice data: CSV, GeoJSON and GeoPackage in; CSV, JSON, RFC 7946 GeoJSON with QGIS
+styles and a styled GeoPackage out; the group areas (:mod:`geodata.polygons`)."""
 
 from geodata.read.practices import PRACTICE_COLUMNS, read_practices
 from geodata.read.relations import read_grouping, read_practice_list, read_relations
