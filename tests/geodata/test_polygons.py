@@ -175,3 +175,15 @@ def test_read_boundary_refuses_what_is_not_a_polygon_layer(tmp_path: Path, conte
 def test_read_boundary_names_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         read_boundary(tmp_path / "missing.gpkg")
+
+
+def test_a_real_grouping_draws_its_connected_groups_in_one_piece(nhs_graph: PracticeGraph) -> None:
+    """QOP grouped on the Delaunay of its 406 practices (shared sites included): every group connected on the
+    adjacency is one polygon, bar at most one whose Delaunay edge runs where the two cells do not meet (near
+    the hull, an edge whose cells touch only outside the study area)."""
+    from clusterkit.runs import run_grouping
+
+    run = run_grouping(nhs_graph.select(icb=["QOP"]).with_adjacency(), effort="quick", workers=1)
+    areas = group_polygons(run.graph, run.result.labels).set_index("group")
+    connected = [row.group for row in run.metrics.rows if row.connected]
+    assert sum(areas.loc[group, "parts"] > 1 for group in connected) <= 1
