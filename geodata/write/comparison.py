@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from clusterkit.metrics.compare import Comparison
-from clusterkit.model.graph import PracticeGraph
 from geodata.write.files import write_csv, write_json, write_text
 
 __all__ = ["comparison_markdown", "write_comparison_markdown", "write_comparison_json", "write_moves_csv",

@@ -11,7 +11,7 @@ RFC 7946 check and geopandas.
 
 Examples
 --------
->>> import tempfile
+>>> import json, tempfile
 >>> from clusterkit.synthetic import synthetic_county
 >>> path = write_practices_geojson(Path(tempfile.mkdtemp()) / "practices.geojson", synthetic_county(seed=1))
 >>> document = json.loads(path.read_text())
@@ -21,7 +21,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Mapping
 from pathlib import Path

@@ -95,7 +95,8 @@ def test_boundary_clips_the_group_areas(county, tmp_path: Path) -> None:
     areas = gpd.read_file(out / "groups.geojson").to_crs(27700)
     clipped = shapely.union_all(areas.geometry.values)
     assert clipped.difference(box).area < 1e-3 * box.area  # inside the boundary (drawn in WGS84, read in BNG)
-    labels = {row["practice_code"]: row["group"] for row in csv.DictReader(open(out / "groups.csv"))}
+    with open(out / "groups.csv", newline="", encoding="utf-8") as stream:
+        labels = {row["practice_code"]: row["group"] for row in csv.DictReader(stream)}
     ungrouped = group_polygons(graph, labels, box).set_index("group").geometry.get("")  # unwilling practices
     assert areas.area.sum() + (ungrouped.area if ungrouped is not None else 0) == pytest.approx(box.area, rel=2e-3)
     summary = json.loads((out / "summary.json").read_text())
