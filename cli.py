@@ -77,6 +77,10 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         context = click.get_current_context()
         verbosity = (context.find_root().obj or {}).get("verbosity", 0)
         try:
+            if isinstance(kwargs.get("formats"), str):  # --format, checked before any work
+                from geodata.write.outputs import parse_formats
+
+                kwargs["formats"] = parse_formats(kwargs["formats"])
             return command(*args, **kwargs)
         except ClusterkitError as error:
             if isinstance(error, InputError) and _flag_of(error.source):
@@ -159,8 +163,25 @@ output_options = _options(
     click.option("--out", "out_dir", required=True, callback=lambda _, __, value: _out_folder(value),
                  help="Folder for the outputs (written whole: nothing changes there unless the run succeeds)."),
     click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder."),
+    click.option("--format", "formats", metavar="FORMAT[,FORMAT...]",
+                 help="Which outputs to write: csv, geojson (each layer with its QGIS .qml style), gpkg "
+                      "(clusterkit.gpkg), json, md, png, html; default all of them. summary.json is always written."),
     click.option("--no-maps", is_flag=True, help="Skip map.png and map.html (faster; report.md is still written)."),
 )
+
+#: Where group areas stop (group, tiers, evaluate, demo).
+boundary_option = click.option(
+    "--boundary", type=click.Path(path_type=Path), metavar="FILE",
+    help="Clip the group areas (groups.geojson) to the polygons of this layer, e.g. ICB boundaries (GeoJSON, "
+         "GeoPackage, shapefile); default: the practices' hull and 2 km around it.")
+
+
+def _command_line() -> str:
+    """The command as typed (for summary.json)."""
+    import shlex
+
+    argv = (click.get_current_context().find_root().obj or {}).get("argv", sys.argv[1:])
+    return shlex.join(["clusterkit", *argv])
 
 #: How every grouping command searches (group, tiers).
 search_options = _options(
@@ -272,6 +293,7 @@ class _OneLineErrors(click.Group):
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
+        extra.setdefault("obj", {"argv": list(sys.argv[1:] if args is None else args)})
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:
@@ -305,7 +327,7 @@ def main(context: click.Context, verbose: int, quiet: int) -> None:
       clusterkit demo --out out/
       clusterkit validate ../shared/data/nhs/gp_practices_england.csv --icb QOP
     """
-    context.obj = {"verbosity": verbose - quiet}
+    context.obj = {**(context.obj or {}), "verbosity": verbose - quiet}
     _configure_logging(verbose - quiet)
     signal.signal(signal.SIGTERM, _terminate)
 
@@ -431,21 +453,24 @@ def import_nhs(mapping: Path, lists: Path, postcodes: Path, out_file: str, overw
               help="When the hard rules cannot be met, group with a soft band anyway, write it and exit 1 "
                    "(instead of exit 3 with nothing written).")
 @scheduler_option
+@boundary_option
 @output_options
 @reports_errors
 def group(band: str, soft: bool, soft_above: bool, penalty: float, band_for: tuple[str, ...], contiguity: bool, within: str,
           cross_penalty: float, max_diameter_km: float | None, count: int | None, centres: Path | None,
           objective: str, weight: float, current: Path | None, move_penalty: float, method: str, seed: int,
           effort: str, restarts: int | None, workers: int | None, solver: str, time_limit: float, gap: float | None,
-          best_effort: bool, scheduler: str | None, out_dir: Path, overwrite: bool, no_maps: bool,
-          **options: Any) -> None:
+          best_effort: bool, scheduler: str | None, boundary: Path | None, out_dir: Path, overwrite: bool,
+          formats: Any, no_maps: bool, **options: Any) -> None:
     """Group practices into networks within a population band, under the rules you state.
 
     Every willing practice ends in exactly one group; unwilling practices (willing=no) are left out
     and listed; a practice above the band stands alone and is flagged. Writes groups.csv,
-    groups_table.csv, practices.geojson, map.png, map.html, report.md and summary.json into --out
-    (--no-maps: no map.png, map.html). Exits 0 when every rule holds, 1 when a grouping was written
-    but some rule is unmet (--soft groups outside the band, no grouping
+    groups_table.csv, practices.geojson, groups.geojson (each group's area), links.geojson (with
+    --relations), moves.geojson (against the current grouping), a QGIS .qml style beside each,
+    clusterkit.gpkg (every layer, styled), map.png, map.html, report.md and summary.json into --out
+    (--no-maps: no map.png, map.html). Exits 0 when every rule holds,
+    1 when a grouping was written but some rule is unmet (--soft groups outside the band, no grouping
     meeting the hard rules found, --best-effort), 2 on bad input, 3 when the rules provably cannot be
     met (the reason is printed; nothing is written).
 
@@ -456,6 +481,7 @@ def group(band: str, soft: bool, soft_above: bool, penalty: float, band_for: tup
       clusterkit group practices.csv --sub-icb 00T --method exact --time-limit 120 --out out/exact
       clusterkit group practices.csv --relations relations.csv --objective blend --weight 0.3 --out out/blend
       clusterkit group practices.csv --sub-icb 00T --current pcns.csv --move-penalty 0.5 --soft --out out/stable
+      clusterkit group practices.csv --icb QOP --boundary icb_boundaries.gpkg --format geojson,gpkg --out out/qop
     """
     from dataclasses import replace
 
@@ -473,7 +499,7 @@ def group(band: str, soft: bool, soft_above: bool, penalty: float, band_for: tup
         count=count, objective=objective, weight=weight, move_penalty=move_penalty,
     )
     encoding = options["encoding"]
-    sources = [options["practices"], options.get("relations"), current, centres]
+    sources = [options["practices"], options.get("relations"), options.get("attributes"), current, centres]
     graph = load_inputs({**options, "adjacency_within": within})
     labels = (read_grouping(current, graph, encoding=encoding) if current
               else {p.code: p.group for p in graph.practices if p.group})
@@ -485,8 +511,9 @@ def group(band: str, soft: bool, soft_above: bool, penalty: float, band_for: tup
                 _progress_bar("areas", "area") as progress:
             run = run_grouping(graph, problem, method=method, seed=seed, time_limit=time_limit, solver=solver,
                                gap=gap, restarts=restarts, effort=effort, workers=workers, executor=executor,
-                               best_effort=best_effort, current=labels, sources=sources, progress=progress)
-            written = write_outputs(run, output.folder, maps=not no_maps)
+                               best_effort=best_effort, current=labels, sources=sources, progress=progress,
+                               boundary=boundary, command_line=_command_line())
+            written = write_outputs(run, output.folder, formats, maps=not no_maps)
     except InfeasibleError as error:
         for reason in error.reasons[1:10]:
             click.echo(f"clusterkit: also: {reason}", err=True)
@@ -548,14 +575,16 @@ def _finish(run: Any, text: str, written: list[Path], folder: Path, inputs_writt
 @main.command(context_settings=CONTEXT)
 @output_options
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic county.")
+@boundary_option
 @reports_errors
-def demo(out_dir: Path, overwrite: bool, no_maps: bool, seed: int) -> None:
+def demo(out_dir: Path, overwrite: bool, formats: Any, no_maps: bool, seed: int, boundary: Path | None) -> None:
     """Run the main job on an embedded synthetic county, with no other input.
 
     Makes a synthetic county of about 100 practices in three sub-ICBs (seeded by --seed), writes it
     as inputs (county_practices.csv, county_relations.csv), groups it into networks of 30,000-50,000
-    patients with the heuristic as 'clusterkit group' does, and writes the same outputs:
-    groups.csv, groups_table.csv, practices.geojson, map.png, map.html, report.md and summary.json.
+    patients with the heuristic as 'clusterkit group' does, and writes the same outputs: groups.csv,
+    groups_table.csv, practices.geojson, groups.geojson, links.geojson, moves.geojson (each with its
+    QGIS .qml style), clusterkit.gpkg, map.png, map.html, report.md and summary.json.
 
     \b
     Examples:
@@ -586,8 +615,9 @@ def demo(out_dir: Path, overwrite: bool, no_maps: bool, seed: int) -> None:
         with _progress_bar("areas", "area") as progress:
             run = run_grouping(graph, problem, seed=seed, command="demo", progress=progress,
                                sources=[(str(output.out / path.name), path) for path in inputs],
-                               extra={"county": described.to_dict()})
-        written = write_outputs(run, output.folder, maps=not no_maps)
+                               extra={"county": described.to_dict()}, boundary=boundary,
+                               command_line=_command_line())
+        written = write_outputs(run, output.folder, formats, maps=not no_maps)
     _report_grouping(output.given, run, written, inputs_written=tuple(path.name for path in inputs))
 
 
@@ -629,7 +659,7 @@ def demo(out_dir: Path, overwrite: bool, no_maps: bool, seed: int) -> None:
 def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: int, min_list_size: int,
             max_consortium_size: int, schedule: str, variance: float, loss_threshold: float,
             preferences: Path | None, consortia: Path | None, solver: str, time_limit: float, gap: float | None,
-            workers: int, scheduler: str | None, out_dir: Path, overwrite: bool, no_maps: bool,
+            workers: int, scheduler: str | None, out_dir: Path, overwrite: bool, formats: Any, no_maps: bool,
             **options: Any) -> None:
     """Give each specialty budget of each network one holder, with bounded risk.
 
@@ -637,9 +667,9 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
     no single practice can hold it within --risk-cap x turnover. Minimises the largest budget/turnover
     ratio, then maximises preferences, then spreads holdings over as many practices as possible.
     Writes assignments.csv, exposure.csv (gain/loss by year under --schedule and --variance),
-    holders.geojson, map.png and map.html (holders by specialty), report.md and summary.json. Exits 3
-    when some network cannot be served (outputs are still written for the others; the reasons are
-    printed and in summary.json).
+    holders.geojson (with its QGIS .qml style), clusterkit.gpkg, map.png and map.html (holders by
+    specialty), report.md and summary.json. Exits 3 when some network cannot be served (outputs are
+    still written for the others; the reasons are printed and in summary.json).
 
     \b
     Examples:
@@ -672,8 +702,8 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
     with OutputSet(out_dir, overwrite) as output, scheduler_executor(scheduler, workers=workers) as executor, \
             _progress_bar("networks", "network") as progress:
         run = run_budgets(graph, labels, problem, solver=solver, time_limit=time_limit, gap=gap, workers=workers,
-                          executor=executor, sources=sources, progress=progress)
-        written = write_outputs(run, output.folder, maps=not no_maps)
+                          executor=executor, sources=sources, progress=progress, command_line=_command_line())
+        written = write_outputs(run, output.folder, formats, maps=not no_maps)
     folder = output.given
     assignment = run.result
     click.echo(budgets_text(run))
@@ -705,18 +735,22 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
 @click.option("--soft-above", is_flag=True, help="Every tier's band hard below and soft above.")
 @search_options
 @scheduler_option
+@boundary_option
 @output_options
 @reports_errors
 def tiers(tier_texts: tuple[str, ...], fixed_texts: tuple[str, ...], order: str, within: str, soft_above: bool,
           method: str, seed: int,
           effort: str, workers: int | None, solver: str, time_limit: float, gap: float | None,
-          scheduler: str | None, out_dir: Path, overwrite: bool, no_maps: bool, **options: Any) -> None:
+          scheduler: str | None, boundary: Path | None, out_dir: Path, overwrite: bool, formats: Any, no_maps: bool,
+          **options: Any) -> None:
     """Nested tiers: neighbourhoods inside networks inside federations, each in its own band.
 
     Every group of a tier lies inside one group of the tier above (by construction). Writes tiers.csv
     (practice_code, one column per tier smallest first, and the nested path F001/N003/H007), tiers_table.csv
-    (one row per group of every tier with its parent and metrics), practices.geojson, map.png and map.html
-    (a panel and a layer per tier), report.md and summary.json.
+    (one row per group of every tier with its parent and metrics), practices.geojson (coloured by network),
+    groups_<tier>.geojson (each tier's areas: groups_neighbourhood.geojson, ...), links.geojson (with
+    --relations), a QGIS .qml style beside each, clusterkit.gpkg, map.png and map.html (a panel and a
+    layer per tier), report.md and summary.json.
     Exits 1 when some tier leaves a rule unmet, 3 when a tier's band cannot be met (with the reason).
 
     \b
@@ -750,14 +784,14 @@ def tiers(tier_texts: tuple[str, ...], fixed_texts: tuple[str, ...], order: str,
             raise InputError("is written NAME=FILE or NAME=current", source="--fixed", value=text)
         fixed[name.strip().lower()] = read_networks(source.strip(), graph, encoding=options["encoding"],
                                                     option=f"--fixed {name.strip()}")
-    sources = [options["practices"], options.get("relations"),
+    sources = [options["practices"], options.get("relations"), options.get("attributes"),
                *(text.partition("=")[2] for text in fixed_texts)]
     with OutputSet(out_dir, overwrite) as output, scheduler_executor(scheduler, workers=workers) as executor, \
             _progress_bar("tiers", "tier") as progress:
         run = run_tiers(graph, levels, order=order, fixed=fixed, method=method, seed=seed, time_limit=time_limit,
                         solver=solver, gap=gap, effort=effort, workers=workers, executor=executor, sources=sources,
-                        progress=progress)
-        written = write_outputs(run, output.folder, maps=not no_maps)
+                        progress=progress, boundary=boundary, command_line=_command_line())
+        written = write_outputs(run, output.folder, formats, maps=not no_maps)
     _finish(run, tiers_text(run), written, output.given)
 
 
@@ -770,17 +804,20 @@ def tiers(tier_texts: tuple[str, ...], fixed_texts: tuple[str, ...], order: str,
               help="Another band for groups in one sub-ICB or ICB (repeatable).")
 @click.option("--current", type=click.Path(path_type=Path), metavar="FILE",
               help="A reference grouping practice_code,group for the moved counts (default: the pcn_code column).")
+@boundary_option
 @output_options
 @reports_errors
-def evaluate(groups: str, band: str, band_for: tuple[str, ...], current: Path | None, out_dir: Path, overwrite: bool,
-             no_maps: bool, **options: Any) -> None:
+def evaluate(groups: str, band: str, band_for: tuple[str, ...], current: Path | None, boundary: Path | None,
+             out_dir: Path, overwrite: bool, formats: Any, no_maps: bool, **options: Any) -> None:
     """Score any grouping: today's PCNs ('current'), a file practice_code,group, or one of ours.
 
     Measures band compliance, patient-weighted km to each group's centre, the widest group, contiguity,
     alignment and shared staff kept inside groups, boundary crossings and the practices moved against a
-    reference, per group and in total. Writes groups_table.csv, practices.geojson, map.png, map.html,
-    report.md and summary.json with the columns and keys 'clusterkit group' writes. Exits 0 when every
-    group meets the band and is connected, 1 when some do not (listed), 2 on bad input.
+    reference, per group and in total. Writes groups_table.csv, practices.geojson, groups.geojson,
+    links.geojson, moves.geojson (with their .qml styles), clusterkit.gpkg, map.png, map.html,
+    report.md and summary.json with the
+    columns and keys 'clusterkit group' writes. Exits 0 when every group meets the band and is connected,
+    1 when some do not (listed), 2 on bad input.
 
     \b
     Examples:
@@ -796,13 +833,14 @@ def evaluate(groups: str, band: str, band_for: tuple[str, ...], current: Path | 
 
     problem = GroupingProblem(band=Band.parse(band), band_for=_parse_band_for(band_for))
     encoding = options["encoding"]
-    sources = [options["practices"], options.get("relations"), groups, current]
+    sources = [options["practices"], options.get("relations"), options.get("attributes"), groups, current]
     graph = load_inputs(options)
     labels = read_networks(groups, graph, encoding=encoding, option="GROUPS", complete=True)
     reference = read_grouping(current, graph, encoding=encoding) if current else None
     with OutputSet(out_dir, overwrite) as output:
-        run = run_evaluate(graph, labels, problem, current=reference, sources=sources)
-        written = write_outputs(run, output.folder, maps=not no_maps)
+        run = run_evaluate(graph, labels, problem, current=reference, sources=sources, boundary=boundary,
+                           command_line=_command_line())
+        written = write_outputs(run, output.folder, formats, maps=not no_maps)
     _report_grouping(output.given, run, written)
 
 
@@ -816,15 +854,16 @@ def evaluate(groups: str, band: str, band_for: tuple[str, ...], current: Path | 
               help="The band both sides are measured against.")
 @output_options
 @reports_errors
-def compare(first: str, second: str, names: str, band: str, out_dir: Path, overwrite: bool, no_maps: bool,
+def compare(first: str, second: str, names: str, band: str, out_dir: Path, overwrite: bool, formats: Any, no_maps: bool,
             **options: Any) -> None:
     """Compare two groupings of the same practices (B read as the newer): A and B are practice_code,group
     files or 'current' (today's PCNs).
 
     Reports each side's metrics side by side, the adjusted Rand index, normalised mutual information and
     variation of information, which groups were kept, split or merged, and the practices that changed group.
-    Writes comparison.md (a table to paste into a board paper), comparison.json, moves.csv, moves.geojson,
-    map.png and map.html (the practices that moved, old and new outlines), report.md and summary.json.
+    Writes comparison.md (a table to paste into a board paper), comparison.json, moves.csv, moves.geojson
+    (with its QGIS .qml style), clusterkit.gpkg, map.png and map.html (the practices that moved, old and
+    new outlines), report.md and summary.json.
 
     \b
     Examples:
@@ -848,8 +887,8 @@ def compare(first: str, second: str, names: str, band: str, out_dir: Path, overw
     sides = [read_networks(side, graph, encoding=encoding, option=metavar) for side, metavar in ((first, "A"), (second, "B"))]
     with OutputSet(out_dir, overwrite) as output:
         run = run_compare(graph, sides[0], sides[1], GroupingProblem(band=Band.parse(band)), names=labels,
-                          sources=sources)
-        written = write_outputs(run, output.folder, maps=not no_maps)
+                          sources=sources, command_line=_command_line())
+        written = write_outputs(run, output.folder, formats, maps=not no_maps)
     _finish(run, comparison_text(run.result), written, output.given)
 
 
@@ -867,7 +906,7 @@ def compare(first: str, second: str, names: str, band: str, out_dir: Path, overw
 @reports_errors
 def sweep(weights: str, move_penalties: str | None, method: str, seed: int, effort: str, workers: int | None,
           solver: str, time_limit: float, gap: float | None, restarts: int | None, scheduler: str | None,
-          out_dir: Path, overwrite: bool, no_maps: bool, **options: Any) -> None:
+          out_dir: Path, overwrite: bool, formats: Any, no_maps: bool, **options: Any) -> None:
     """Trade distance against alignment: one grouping per blend weight, and the Pareto front.
 
     For each weight (and move penalty) a grouping of the practices, measured on patient-weighted km,
@@ -902,7 +941,7 @@ def sweep(weights: str, move_penalties: str | None, method: str, seed: int, effo
         run = run_sweep(graph, problem, grid, penalties, method=method, seed=seed, effort=effort, restarts=restarts,
                         time_limit=time_limit, solver=solver, gap=gap, workers=workers, executor=executor,
                         scheduler=scheduler, sources=sources, progress=progress)
-        written = write_outputs(run, output.folder, maps=not no_maps)
+        written = write_outputs(run, output.folder, formats, maps=not no_maps)
     _finish(run, sweep_text(run), written, output.given)
 
 
@@ -929,7 +968,7 @@ def sweep(weights: str, move_penalties: str | None, method: str, seed: int, effo
 @reports_errors
 def ensemble(objective: str, weight: float, members: int, keep: int, min_vi: float, weight_jitter: float, seed: int,
              effort: str, restarts: int | None, workers: int | None, scheduler: str | None, out_dir: Path,
-             overwrite: bool, no_maps: bool, **options: Any) -> None:
+             overwrite: bool, formats: Any, no_maps: bool, **options: Any) -> None:
     """Many good, different groupings: seeded candidates, the diverse few, and where they disagree.
 
     Makes --members seeded groupings, measures each, keeps up to --keep that are good (non-dominated on km,
@@ -962,7 +1001,7 @@ def ensemble(objective: str, weight: float, members: int, keep: int, min_vi: flo
         run = run_ensemble(graph, problem, members, keep=keep, min_vi=min_vi, weight_jitter=weight_jitter, seed=seed,
                            effort=effort, restarts=restarts, workers=workers, executor=executor, scheduler=scheduler,
                            sources=sources, progress=progress)
-        written = write_outputs(run, output.folder, maps=not no_maps)
+        written = write_outputs(run, output.folder, formats, maps=not no_maps)
     _finish(run, ensemble_text(run), written, output.given)
 
 

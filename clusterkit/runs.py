@@ -68,9 +68,10 @@ class Run:
     notes : tuple of str
         What the method wants the user to know.
     extra : mapping
-        What the command's outputs need besides: ``problem``, ``current`` (today's grouping, practice ->
-        group; empty when unknown), ``groupings`` (compare: both sides), ``networks`` (budgets), ``metrics``
-        (tiers: per tier) and, when given, ``boundary`` (the study area the maps are clipped to).
+        What the outputs need beyond the result: ``problem`` (the rules used), ``current`` (today's grouping,
+        practice -> group, for ``moves.geojson`` and the maps; empty when unknown), ``groupings`` (compare: both
+        sides), ``networks`` (budgets), ``metrics`` (tiers: per tier) and ``boundary`` (the ``--boundary`` area in
+        British National Grid, or None: the study area the layers and maps are clipped to).
     """
 
     command: str
@@ -105,26 +106,50 @@ def check_settings(*, restarts: int | None = None, workers: int | None = None, t
 def summary_of(command: str, *, status: Status, objective: float | None, objective_name: str, bound: float | None,
                gap: float | None, seconds: float, solver: str, method: str, seed: int | None,
                parameters: Mapping[str, Any], inputs: Mapping[str, str], inputs_sha256: str, exit_code: int,
-               unmet: str | None, notes: Sequence[str], **specific: Any) -> dict[str, Any]:
+               unmet: str | None, notes: Sequence[str], graph: PracticeGraph | None = None,
+               settings: Mapping[str, Any] | None = None, command_line: str | None = None,
+               boundary: str | Path | None = None, started: float | None = None, **specific: Any) -> dict[str, Any]:
     """The one ``summary.json`` schema: the same keys for every command, then the command's own.
 
-    Common keys: ``clusterkit_version``, ``command``, ``created``, ``inputs`` (path -> SHA-256),
-    ``inputs_sha256`` (one digest of them all), ``parameters``, ``seed``, ``method``, ``solver``, ``status``,
-    ``proven_optimal``, ``objective`` (a number), ``objective_name``, ``bound``, ``gap``, ``seconds``,
-    ``exit_code``, ``unmet``, ``notes``.
+    Common keys: ``clusterkit_version``, ``command``, ``command_line`` (as typed, None from a notebook),
+    ``created``, ``elapsed_seconds`` (the whole run), ``inputs`` (path -> SHA-256), ``inputs_sha256`` (one
+    digest of them all), ``area`` (the ``icb`` / ``sub_icb`` selection, the ``boundary`` file, practices and
+    population), ``data`` (the practices file, the column each field was read from, funding per patient,
+    attributes), ``adjacency`` (method, within, k, radius, longest edge, bridges and isolated practices),
+    ``parameters`` (the rules), ``settings`` (how the method ran: effort, restarts, workers, time limit, gap,
+    solver), ``seed``, ``method``, ``solver``, ``versions`` (clusterkit, Python, PuLP, HiGHS, the solver's,
+    numpy, shapely, geopandas, GDAL), ``status``, ``proven_optimal``, ``objective`` (a number),
+    ``objective_name``, ``bound``, ``gap``, ``seconds`` (the method's), ``exit_code``, ``unmet``, ``notes``.
     """
     from clusterkit import __version__
 
+    meta = dict(graph.meta) if graph is not None else {}
+    adjacency = dict(meta.get("adjacency") or {})
+    selection = meta.get("selection") or {}
     summary: dict[str, Any] = {
         "clusterkit_version": __version__,
         "command": command,
+        "command_line": command_line,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "elapsed_seconds": round(time.perf_counter() - started, 3) if started is not None else None,
         "inputs": dict(inputs),
         "inputs_sha256": inputs_sha256,
+        "area": {"icb": list(selection.get("icb", [])), "sub_icb": list(selection.get("sub_icb", [])),
+                 "boundary": str(boundary) if boundary is not None else None,
+                 "practices": len(graph) if graph is not None else None,
+                 "population": graph.population if graph is not None else None},
+        "data": {"source": meta.get("source"), "columns": meta.get("columns"),
+                 "funding_per_patient": meta.get("funding_per_patient"), "attributes": meta.get("attributes"),
+                 "alignment_from": meta.get("alignment_from", [])},
+        "adjacency": {key: adjacency.get(key) for key in ("method", "within", "k", "radius_km", "max_edge_km")}
+                     | {"bridges": len(adjacency.get("bridges", ())), "isolated": list(adjacency.get("isolated", ()))}
+                     if adjacency else None,
         "parameters": dict(parameters),
+        "settings": dict(settings or {}),
         "seed": seed,
         "method": method,
         "solver": solver,
+        "versions": versions(solver),
         "status": str(status),
         "proven_optimal": status == Status.OPTIMAL,
         "objective": objective,
@@ -140,6 +165,43 @@ def summary_of(command: str, *, status: Status, objective: float | None, objecti
     return summary
 
 
+def versions(solver: str | None = None) -> dict[str, str | None]:
+    """The versions a result depends on: clusterkit, Python, PuLP, HiGHS, ``solver``'s (None for clusterkit's
+    own heuristic), numpy, shapely, geopandas and GDAL."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    from clusterkit import __version__
+    from solvers.door import solver_version
+
+    def installed(name: str) -> str | None:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
+
+    try:
+        import pyogrio
+
+        gdal = pyogrio.__gdal_version_string__
+    except ImportError:  # pragma: no cover - a dependency
+        gdal = None
+    return {"clusterkit": __version__, "python": platform.python_version(), "pulp": installed("pulp"),
+            "highs": installed("highspy"), "solver": solver_version(solver) if solver else None,
+            "numpy": installed("numpy"), "shapely": installed("shapely"), "geopandas": installed("geopandas"),
+            "gdal": gdal}
+
+
+def read_study_boundary(boundary: str | Path | None) -> Any:
+    """The ``--boundary`` polygon layer as one geometry in British National Grid (None: none given); raises
+    :class:`InputError` in one line for a file that is not a polygon layer."""
+    if boundary is None:
+        return None
+    from geodata.polygons import read_boundary
+
+    return read_boundary(boundary)
+
+
 #: What the objective of a grouping measures, by objective.
 OBJECTIVE_NAMES = {"distance": "patient-weighted km to each group's centre practice",
                    "alignment": "share of alignment and shared staff lost between groups",
@@ -152,7 +214,8 @@ def run_grouping(graph: PracticeGraph, problem: GroupingProblem | None = None, *
                  executor: Executor | None = None, best_effort: bool = False,
                  current: Mapping[str, str] | None = None, sources: Sequence[str | Path | None] = (),
                  command: str = "group", progress: Progress | None = None,
-                 extra: Mapping[str, Any] | None = None) -> Run:
+                 extra: Mapping[str, Any] | None = None, boundary: str | Path | None = None,
+                 command_line: str | None = None) -> Run:
     """Group practices, measure the grouping and decide its exit status.
 
     Parameters
@@ -171,18 +234,23 @@ def run_grouping(graph: PracticeGraph, problem: GroupingProblem | None = None, *
         The command named in the summary.
     progress : callable, optional
         ``progress(done, total)`` as pieces finish.
+    boundary : path, optional
+        A polygon layer (an ICB's boundary) the group areas are clipped to (default: a buffered hull).
+    command_line : str, optional
+        The command as typed, for the summary.
 
     Raises
     ------
     InfeasibleError
         When the rules provably cannot be met (and ``best_effort`` is off), with every reason.
     """
-    from geodata.read.digest import file_digest, inputs_digest
     from solvers.grouping import group_practices
 
+    started = time.perf_counter()
     problem = problem or GroupingProblem()
     check_settings(restarts=restarts, workers=workers, time_limit=time_limit, gap=gap, seed=seed)
     problem.check_areas(graph)
+    area = read_study_boundary(boundary)
     settings = dict(method=method, seed=seed, time_limit=time_limit, solver=solver, gap=gap, restarts=restarts,
                     effort=effort, workers=workers, executor=executor, progress=progress)
     relaxed_because = None
@@ -206,12 +274,24 @@ def run_grouping(graph: PracticeGraph, problem: GroupingProblem | None = None, *
     summary = summary_of(
         command, status=grouping.status, objective=grouping.objective, objective_name=OBJECTIVE_NAMES[problem.objective],
         bound=grouping.bound, gap=grouping.gap, seconds=grouping.seconds, solver=grouping.solver,
-        method=grouping.method, seed=grouping.seed, parameters=grouping.params, inputs=file_digest(sources),
-        inputs_sha256=inputs_digest(sources), exit_code=exit_status, unmet=unmet, notes=grouping.notes,
+        method=grouping.method, seed=grouping.seed, parameters=grouping.params, exit_code=exit_status, unmet=unmet,
+        notes=grouping.notes, **_provenance(graph, sources, boundary, command_line, started, {
+            "method": method, "effort": effort, "restarts": restarts, "workers": workers, "time_limit": time_limit,
+            "gap": gap, "solver": solver, "best_effort": best_effort}),
         metrics=metrics.to_dict(), unwilling=list(grouping.unwilling), flagged=list(grouping.flagged),
         best_effort=relaxed_because, **dict(extra or {}))
     return Run(command, graph, grouping, summary, exit_status, unmet, metrics=metrics, notes=grouping.notes,
-               extra={"problem": problem, "current": dict(current or {})})
+               extra={"problem": problem, "current": dict(current or {}), "boundary": area})
+
+
+def _provenance(graph: PracticeGraph, sources: Sequence[Any], boundary: str | Path | None, command_line: str | None,
+                started: float, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The provenance arguments of :func:`summary_of`: the inputs' digests (the boundary file's too)."""
+    from geodata.read.digest import file_digest, inputs_digest
+
+    sources = [*sources, boundary]
+    return {"inputs": file_digest(sources), "inputs_sha256": inputs_digest(sources), "graph": graph,
+            "settings": settings, "command_line": command_line, "boundary": boundary, "started": started}
 
 
 def _unmet_rule(grouping: Grouping, metrics: GroupingMetrics, relaxed_because: str | None) -> str | None:
@@ -232,15 +312,15 @@ def _unmet_rule(grouping: Grouping, metrics: GroupingMetrics, relaxed_because: s
 def run_budgets(graph: PracticeGraph, networks: Mapping[str, str], problem: BudgetProblem, *, solver: str = "highs",
                 time_limit: float = 60.0, gap: float | None = 0.0, workers: int = 1,
                 executor: Executor | None = None, sources: Sequence[str | Path | None] = (),
-                progress: Progress | None = None) -> Run:
+                progress: Progress | None = None, command_line: str | None = None) -> Run:
     """Assign every network's specialty budgets, work out the holders' exposure and the exit status.
 
     Networks that cannot be served do not stop the others: their reasons are in ``reasons`` and the exit
     status is :data:`EXIT_INFEASIBLE` (proven) or :data:`EXIT_UNMET` (no assignment found in the time limit).
     """
-    from geodata.read.digest import file_digest, inputs_digest
     from solvers.budgets import assign_budgets
 
+    started = time.perf_counter()
     assignment: BudgetAssignment = assign_budgets(graph, networks, problem, solver=solver, time_limit=time_limit,
                                                   gap=gap, workers=workers, executor=executor, progress=progress)
     exposures = exposure_table(graph, assignment.holdings, problem.schedule, problem.variance, problem.loss_threshold)
@@ -261,26 +341,28 @@ def run_budgets(graph: PracticeGraph, networks: Mapping[str, str], problem: Budg
     summary = summary_of("budgets", status=common["status"], objective=objective["value"],
                          objective_name=objective["name"], bound=common["bound"], gap=common["gap"],
                          seconds=common["seconds"], solver=common["solver"], method="exact", seed=None,
-                         parameters=details.pop("params"), inputs=file_digest(sources),
-                         inputs_sha256=inputs_digest(sources), exit_code=exit_status, unmet=unmet,
-                         notes=common["notes"], **details)
+                         parameters=details.pop("params"), exit_code=exit_status, unmet=unmet,
+                         notes=common["notes"], **_provenance(graph, sources, None, command_line, started, {
+                             "method": "exact", "solver": solver, "time_limit": time_limit, "gap": gap,
+                             "workers": workers}), **details)
     return Run("budgets", graph, assignment, summary, exit_status, unmet, reasons, exposures=tuple(exposures),
                notes=tuple(common["notes"]), extra={"networks": dict(networks)})
 
 
 def run_evaluate(graph: PracticeGraph, labels: Mapping[str, str], problem: GroupingProblem | None = None, *,
-                 current: Mapping[str, str] | None = None, sources: Sequence[Any] = ()) -> Run:
+                 current: Mapping[str, str] | None = None, sources: Sequence[Any] = (),
+                 boundary: str | Path | None = None, command_line: str | None = None) -> Run:
     """Score any grouping (today's PCNs, a spreadsheet's, one of ours) as ``group`` scores its own.
 
     The summary and ``groups_table.csv`` have the keys and columns ``group`` writes; the status is ``FEASIBLE``
     when every group meets the band (practices above it standing alone aside) and is connected, else
-    ``NO_SOLUTION`` with the unmet rule, and the exit status 1.
+    ``NO_SOLUTION`` with the unmet rule, and the exit status 1. ``boundary`` and ``command_line`` as
+    :func:`run_grouping`.
     """
-    from geodata.read.digest import file_digest, inputs_digest
-
     started = time.perf_counter()
     problem = problem or GroupingProblem()
     problem.check_areas(graph)
+    area = read_study_boundary(boundary)
     graph = adjacency_for(graph, problem)
     unwilling = tuple(p.code for p in graph.practices if not p.willing and p.code not in labels)
     oversized = {p.code for p in graph.practices if p.list_size > problem.band_of(p.sub_icb, p.icb).upper}
@@ -299,11 +381,11 @@ def run_evaluate(graph: PracticeGraph, labels: Mapping[str, str], problem: Group
     summary = summary_of(
         "evaluate", status=status, objective=metrics.weighted_km, objective_name=OBJECTIVE_NAMES["distance"],
         bound=None, gap=None, seconds=grouping.seconds, solver="none", method="evaluate", seed=None,
-        parameters=grouping.params, inputs=file_digest(sources), inputs_sha256=inputs_digest(sources),
-        exit_code=exit_status, unmet=unmet, notes=(), metrics=metrics.to_dict(), unwilling=list(unwilling),
-        flagged=list(flagged), best_effort=None)
+        parameters=grouping.params, exit_code=exit_status, unmet=unmet, notes=(),
+        **_provenance(graph, sources, boundary, command_line, started, {"method": "evaluate"}),
+        metrics=metrics.to_dict(), unwilling=list(unwilling), flagged=list(flagged), best_effort=None)
     return Run("evaluate", graph, grouping, summary, exit_status, unmet, metrics=metrics,
-               extra={"problem": problem, "current": dict(current or {})})
+               extra={"problem": problem, "current": dict(current or {}), "boundary": area})
 
 
 def _unmet_rules(metrics: GroupingMetrics, problem: GroupingProblem) -> str | None:
@@ -322,10 +404,9 @@ def _unmet_rules(metrics: GroupingMetrics, problem: GroupingProblem) -> str | No
 
 def run_compare(graph: PracticeGraph, first: Mapping[str, str], second: Mapping[str, str],
                 problem: GroupingProblem | None = None, *, names: tuple[str, str] = ("A", "B"),
-                sources: Sequence[Any] = ()) -> Run:
+                sources: Sequence[Any] = (), command_line: str | None = None) -> Run:
     """Compare two groupings (``second`` read as the newer): agreement, changes, moves, each side's metrics."""
     from clusterkit.metrics.compare import compare_groupings
-    from geodata.read.digest import file_digest, inputs_digest
 
     started = time.perf_counter()
     problem = problem or GroupingProblem()
@@ -335,8 +416,9 @@ def run_compare(graph: PracticeGraph, first: Mapping[str, str], second: Mapping[
     summary = summary_of(
         "compare", status=Status.FEASIBLE, objective=None, objective_name="none (a comparison)", bound=None,
         gap=None, seconds=time.perf_counter() - started, solver="none", method="compare", seed=None,
-        parameters=problem.to_dict(), inputs=file_digest(sources), inputs_sha256=inputs_digest(sources),
-        exit_code=EXIT_OK, unmet=None, notes=(), comparison=comparison.to_dict())
+        parameters=problem.to_dict(), exit_code=EXIT_OK, unmet=None, notes=(),
+        **_provenance(graph, sources, None, command_line, started, {"method": "compare", "names": list(names)}),
+        comparison=comparison.to_dict())
     return Run("compare", graph, comparison, summary,
                extra={"problem": problem, "groupings": (dict(first), dict(second))})
 
@@ -390,7 +472,7 @@ def run_import_nhs(mapping: str | Path, lists: str | Path, postcodes: str | Path
                     "location": "the mapping's postcode, else the practice's postcode in the list-size file",
                     "no_pcn": "PCN U (Unallocated) written blank"},
         inputs=file_digest(sources), inputs_sha256=inputs_digest(sources), exit_code=exit_status, unmet=unmet,
-        notes=notes, nhs_import=result.to_dict())
+        notes=notes, graph=graph, started=started, nhs_import=result.to_dict())
     return Run("import-nhs", graph, result, summary, exit_status, unmet, notes=tuple(notes))
 
 
@@ -398,22 +480,24 @@ def run_tiers(graph: PracticeGraph, tiers: Sequence[Any] | None = None, *, order
               fixed: Mapping[str, Mapping[str, str]] | None = None, method: str = "heuristic", seed: int = 0,
               time_limit: float = 60.0, solver: str = "highs", gap: float | None = None, effort: str = "standard",
               workers: int | None = None, executor: Executor | None = None, sources: Sequence[Any] = (),
-              progress: Progress | None = None) -> Run:
+              progress: Progress | None = None, boundary: str | Path | None = None,
+              command_line: str | None = None) -> Run:
     """Nested tiers (:func:`clusterkit.tiers.build_tiers`) with the grouping door as every tier's method.
 
     ``time_limit`` (the exact method) is shared by the tiers grouped. The exit status is 1 when some tier's
     grouping breaks its hard rules (NO_SOLUTION) or lies outside its band; ``metrics`` are per tier in
-    ``extra["metrics"]``.
+    ``extra["metrics"]``; ``boundary`` and ``command_line`` as :func:`run_grouping`.
     """
     from functools import partial
 
     from clusterkit.tiers import DEFAULT_TIERS, build_tiers, check_tiers, tier_summary
-    from geodata.read.digest import file_digest, inputs_digest
     from solvers.grouping import group_practices
 
+    started = time.perf_counter()
     tiers = tuple(tiers or DEFAULT_TIERS)
     check_tiers(tiers)
     check_settings(workers=workers, time_limit=time_limit, gap=gap, seed=seed)
+    area = read_study_boundary(boundary)
     solved = max(1, len(tiers) - len(fixed or {}))
     group = partial(group_practices, method=method, seed=seed, time_limit=time_limit / solved, solver=solver,
                     gap=gap, effort=effort, workers=workers, executor=executor)
@@ -437,8 +521,11 @@ def run_tiers(graph: PracticeGraph, tiers: Sequence[Any] | None = None, *, order
         seconds=result.seconds, solver=solver if method == "exact" else "clusterkit", method=method, seed=seed,
         parameters={"order": order, "fixed": list(result.fixed), "tiers": [
             {"name": tier.name, **tier.problem.to_dict()} for tier in tiers]},
-        inputs=file_digest(sources), inputs_sha256=inputs_digest(sources), exit_code=exit_status, unmet=unmet,
-        notes=result.notes, tiers=[{**row, "metrics": measured.to_dict()}
+        exit_code=exit_status, unmet=unmet, notes=result.notes,
+        **_provenance(graph, sources, boundary, command_line, started, {
+            "method": method, "effort": effort, "workers": workers, "time_limit": time_limit, "gap": gap,
+            "solver": solver}),
+        tiers=[{**row, "metrics": measured.to_dict()}
                                    for row, measured in zip(tier_summary(result), metrics)])
     return Run("tiers", graph, result, summary, exit_status, unmet, notes=result.notes,
-               extra={"metrics": tuple(metrics)})
+               extra={"metrics": tuple(metrics), "boundary": area})

@@ -1,4 +1,5 @@
-"""Reading and writing practice data: CSV, GeoJSON and GeoPackage in; GeoJSON, CSV and JSON out."""
+"""Reading and writing practice data: CSV, GeoJSON and GeoPackage in; CSV, JSON, RFC 7946 GeoJSON with QGIS
+styles and a styled GeoPackage out; the group areas (:mod:`geodata.polygons`)."""
 
 from geodata.read.practices import PRACTICE_COLUMNS, read_practices
 from geodata.read.relations import read_grouping, read_practice_list, read_relations
@@ -6,7 +7,7 @@ from geodata.read.study import load_study_area
 from geodata.read.tables import Table, read_table
 from geodata.write.files import atomic_write, write_csv, write_json, write_text
 from geodata.write.output_set import OutputSet
-from geodata.write.geojson import write_feature_collection, write_practices_geojson
+from geodata.write.geojson import write_geojson, write_practices_geojson
 from geodata.write.tables import write_groups_csv, write_practices_csv, write_relations_csv
 
 __all__ = [
@@ -20,7 +21,7 @@ __all__ = [
     "read_relations",
     "read_table",
     "write_csv",
-    "write_feature_collection",
+    "write_geojson",
     "write_groups_csv",
     "write_json",
     "write_practices_csv",

@@ -26,6 +26,20 @@ def available() -> bool:
     return bool(pulp.PULP_CBC_CMD(msg=False).available())
 
 
+def version() -> str | None:
+    """The version CBC's binary reports (``Version: 2.10.3``), or None when it cannot run."""
+    import re
+    import subprocess
+
+    try:
+        path = pulp.PULP_CBC_CMD(msg=False).path
+        shown = subprocess.run([path, "-quit"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError, pulp.PulpSolverError):
+        return None
+    found = re.search(r"Version:\s*(\S+)", shown)
+    return found.group(1) if found else None
+
+
 def solve_cbc(problem: pulp.LpProblem, time_limit: float | None, gap: float | None, threads: int | None,
               warm_start: bool, verbose: bool) -> tuple[Status, float | None, float | None, str]:
     """Run CBC on ``problem``: ``(status, objective, bound, CBC's result words)`` read from CBC's own log."""

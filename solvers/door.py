@@ -28,19 +28,20 @@ class Adapter:
     """One solver behind the door: whether it can run here, and how to run a PuLP model with it.
 
     ``run(problem, time_limit, gap, threads, warm_start, verbose)`` returns ``(status, objective, bound,
-    detail)`` read from the solver itself.
+    detail)`` read from the solver itself; ``version()`` the solver's version (None when unknown).
     """
 
     name: str
     label: str
     available: Callable[[], bool]
     run: Callable[..., tuple[Status, float | None, float | None, str]]
+    version: Callable[[], str | None] = lambda: None
 
 
 #: The solvers users may name (``--solver``), in order of preference.
 REGISTRY: dict[str, Adapter] = {
-    "highs": Adapter("highs", "HiGHS (highspy)", highs.available, highs.solve_highs),
-    "cbc": Adapter("cbc", "CBC (PuLP's bundled binary)", cbc.available, cbc.solve_cbc),
+    "highs": Adapter("highs", "HiGHS (highspy)", highs.available, highs.solve_highs, highs.version),
+    "cbc": Adapter("cbc", "CBC (PuLP's bundled binary)", cbc.available, cbc.solve_cbc, cbc.version),
 }
 
 #: Solver names, in order of preference.
@@ -50,6 +51,16 @@ SOLVERS = tuple(REGISTRY)
 def available_solvers() -> list[str]:
     """The solver names of :data:`SOLVERS` that can run on this machine."""
     return [name for name, adapter in REGISTRY.items() if adapter.available()]
+
+
+def solver_version(name: str) -> str | None:
+    """The version of the solver called ``name`` (None when unknown or not a MIP solver, e.g. ``clusterkit``).
+
+    >>> solver_version("clusterkit") is None
+    True
+    """
+    adapter = REGISTRY.get(name.lower())
+    return adapter.version() if adapter is not None else None
 
 
 def get_solver(name: str) -> Adapter:

@@ -87,6 +87,17 @@ def available() -> bool:
     return bool(pulp.HiGHS(msg=False).available())
 
 
+def version() -> str | None:
+    """HiGHS's version (that of the highspy package, which bundles it), or None when not installed."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    try:
+        return package_version("highspy")
+    except PackageNotFoundError:
+        return None
+
+
 def solve_highs(problem: pulp.LpProblem, time_limit: float | None, gap: float | None, threads: int | None,
                 warm_start: bool, verbose: bool) -> tuple[Status, float | None, float | None, str]:
     """Run HiGHS (highspy) on ``problem``: ``(status, objective, bound, HiGHS's status words)``."""

@@ -93,8 +93,10 @@ def test_the_tiers_command_writes_the_nested_table(county_csv: Path, tmp_path: P
     out = tmp_path / "tiers"
     result = CliRunner().invoke(main, ["tiers", str(county_csv), "--effort", "quick", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["map.html", "map.png", "practices.geojson", "report.md",
-                                                     "summary.json", "tiers.csv", "tiers_table.csv"]
+    layers = ["practices", "groups_neighbourhood", "groups_network", "groups_federation"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([
+        "tiers.csv", "tiers_table.csv", *(f"{name}.{kind}" for name in layers for kind in ("geojson", "qml")),
+        "clusterkit.gpkg", "map.png", "map.html", "report.md", "summary.json"])
     with open(out / "tiers.csv") as stream:
         rows = list(csv.DictReader(stream))
     assert list(rows[0]) == ["practice_code", "neighbourhood", "network", "federation", "path"]

@@ -80,7 +80,8 @@ def read_practices(
     Returns
     -------
     PracticeGraph
-        With empty relation layers; ``meta["source"]`` is the path.
+        With empty relation layers; ``meta["source"]`` is the path, ``meta["columns"]`` the column each field
+        was read from, ``meta["funding_per_patient"]`` the turnover rate used.
 
     Raises
     ------
@@ -94,8 +95,9 @@ def read_practices(
         table = _read_vector(file, str(path), layer)
     else:
         table = read_table(file, encoding=encoding, what="practice rows")
-    practices = practices_from_table(table, columns or {}, funding_per_patient)
-    graph = PracticeGraph.from_practices(practices, meta={"source": str(path)})
+    practices, used = _practices_from_table(table, columns or {}, funding_per_patient)
+    graph = PracticeGraph.from_practices(practices, meta={"source": str(path), "columns": used,
+                                                          "funding_per_patient": funding_per_patient})
     log.info("read %d practices (%d patients) from %s", len(graph), graph.population, path)
     return graph.select(icb=icb, sub_icb=sub_icb)
 
@@ -155,7 +157,12 @@ def practices_from_table(table: Table, explicit: Mapping[str, str | None] | None
     ``explicit`` maps fields to column names as :func:`read_practices`'s ``columns`` do. Raises
     :class:`InputError` on the first problem, located in ``table``.
     """
-    explicit = explicit or {}
+    return _practices_from_table(table, explicit or {}, funding)[0]
+
+
+def _practices_from_table(table: Table, explicit: Mapping[str, str | None],
+                          funding: float) -> tuple[list[Practice], dict[str, str]]:
+    """The practices of ``table`` and the column each field was read from."""
     by_lower = {name.lower() for name in table.header}
     has_latlon = any(n in by_lower for n in PRACTICE_COLUMNS["lat"]) or bool(explicit.get("lat"))
     required = ["code", "list_size"] + (["lat", "lon"] if has_latlon or not _has_xy(by_lower, explicit) else ["x", "y"])
@@ -269,7 +276,7 @@ def practices_from_table(table: Table, explicit: Mapping[str, str | None] | None
     if empty:
         log.warning("%s: %d practice(s) have list size 0 (no registered patients), kept as they are: %s",
                     table.source, len(empty), ", ".join(empty[:10]) + (", ..." if len(empty) > 10 else ""))
-    return practices
+    return practices, dict(sorted(columns.items()))
 
 
 def _has_xy(by_lower: set[str], explicit: Mapping[str, str | None]) -> bool:

@@ -66,4 +66,7 @@ def load_study_area(
             raise InputError("alignment from attributes scores adjacent practices; build an adjacency",
                              source="--alignment-from")
         graph = alignment_from_attributes(graph, list(alignment_from))
+    if attributes is not None or alignment_from:
+        graph = graph.with_meta(attributes=str(attributes) if attributes is not None else None,
+                                alignment_from=list(alignment_from))
     return graph

@@ -9,7 +9,8 @@ from typing import Any
 from clusterkit.budgets.results import BudgetAssignment, Exposure, worst_loss_share
 from clusterkit.model.graph import PracticeGraph
 from geodata.write.files import write_csv
-from geodata.write.geojson import practice_features, write_feature_collection
+from geodata.polygons import CRS
+from geodata.write.layers import practice_records
 
 
 ASSIGNMENT_HEADER = ("network", "specialty", "budget", "holder", "members", "ratio", "kind", "turnover",
@@ -45,21 +46,23 @@ def write_exposure_csv(path: str | Path, exposures: Sequence[Exposure]) -> Path:
     return write_csv(path, EXPOSURE_HEADER, rows)
 
 
-def write_holders_geojson(path: str | Path, graph: PracticeGraph, assignment: BudgetAssignment,
-                          schedule: Sequence[float], variance: float, loss_threshold: float) -> Path:
-    """Write ``holders.geojson``: one RFC 7946 point per (holding, member practice).
+def holders_layer(graph: PracticeGraph, assignment: BudgetAssignment, schedule: Sequence[float], variance: float,
+                  loss_threshold: float) -> Any:
+    """One point per (holding, member practice) with the practice's properties plus ``network``,
+    ``specialty``, ``budget``, ``holder``, ``members``, ``kind``, ``role`` (``holder`` or ``consortium
+    member``), ``holder_turnover``, ``ratio``, ``interdependence``, ``worst_loss_share`` and ``flagged``."""
+    import geopandas
+    import pandas as pd
+    import shapely
 
-    Each feature has the practice's attributes plus ``network``, ``specialty``, ``budget``, ``holder``,
-    ``members``, ``kind``, ``role`` (``holder`` or ``consortium member``), ``ratio``, ``interdependence``,
-    ``worst_loss_share`` and ``flagged``.
-    """
-    base = {feature["properties"]["practice_code"]: feature for feature in practice_features(graph)}
-    features: list[dict[str, Any]] = []
+    base = {record["practice_code"]: record for record in practice_records(graph)}
+    records: list[dict[str, Any]] = []
+    points = []
     for h in assignment.holdings:
         worst = worst_loss_share(h, schedule, variance)
         for code in h.members:
-            properties = dict(base[code]["properties"])
-            properties.update({
+            record = dict(base[code])
+            record.update({
                 "network": h.network,
                 "specialty": h.specialty,
                 "budget": round(h.budget, 2),
@@ -73,5 +76,7 @@ def write_holders_geojson(path: str | Path, graph: PracticeGraph, assignment: Bu
                 "worst_loss_share": round(worst, 6),
                 "flagged": worst > loss_threshold,
             })
-            features.append({"type": "Feature", "properties": properties, "geometry": dict(base[code]["geometry"])})
-    return write_feature_collection(path, features, name="holders")
+            records.append(record)
+            points.append(graph.xy[graph.index[code]])
+    frame = pd.DataFrame.from_records(records)
+    return geopandas.GeoDataFrame(frame, geometry=shapely.points(points) if points else [], crs=CRS)

@@ -1,5 +1,5 @@
-"""The files of a comparison: comparison.md (a table for a board paper), comparison.json, moves.csv and
-moves.geojson (the practices that changed group, with both labels)."""
+"""The files of a comparison: comparison.md (a table for a board paper), comparison.json, moves.csv (the
+practices that changed group, with both labels; ``moves.geojson`` is drawn from :func:`comparison_moves`)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from clusterkit.metrics.compare import Comparison
-from clusterkit.model.graph import PracticeGraph
 from geodata.write.files import write_csv, write_json, write_text
-from geodata.write.geojson import write_practices_geojson
 
 __all__ = ["comparison_markdown", "write_comparison_markdown", "write_comparison_json", "write_moves_csv",
-           "write_moves_geojson"]
+           "comparison_moves"]
 
 #: Rows of the side-by-side table: label, metric key, format.
 _ROWS = (
@@ -82,8 +80,6 @@ def write_moves_csv(path: Path, comparison: Comparison) -> Path:
                      ((m.practice, m.list_size, m.before, m.after) for m in comparison.moves))
 
 
-def write_moves_geojson(path: Path, graph: PracticeGraph, comparison: Comparison) -> Path:
-    first, second = comparison.names
-    moved = graph.subset([m.practice for m in comparison.moves]) if comparison.moves else graph.subset([])
-    return write_practices_geojson(path, moved, {f"group_{first}": {m.practice: m.before for m in comparison.moves},
-                                                 f"group_{second}": {m.practice: m.after for m in comparison.moves}})
+def comparison_moves(comparison: Comparison) -> list[tuple[str, str, str]]:
+    """``(practice, before, after)`` of every practice that changed group."""
+    return [(move.practice, move.before, move.after) for move in comparison.moves]

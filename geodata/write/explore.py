@@ -3,8 +3,8 @@
 Sweep: ``sweep.csv`` (one row per point, the front marked), ``pareto.png`` (km against alignment kept) and
 ``candidates/<point>/groups.csv``. Ensemble: ``ensemble.csv`` (one row per member), ``candidates/<member>/
 groups.csv`` for each kept member, ``consensus_groups.csv``, ``stability.csv`` (per practice),
-``co_assignment.csv`` (per pair of adjacent practices) and ``practices.geojson`` with the stability of each
-practice. Every file is written atomically; the run's output set is swapped in whole by
+``co_assignment.csv`` (per pair of adjacent practices); its ``practices.geojson`` (the stability of each
+practice) and ``groups.geojson`` (the consensus areas) are map layers (:mod:`geodata.write.run_layers`). Every file is written atomically; the run's output set is swapped in whole by
 :class:`geodata.write.output_set.OutputSet`.
 """
 
@@ -22,12 +22,11 @@ from clusterkit.explore.sweep import Sweep
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.model.partition import UNGROUPED
 from geodata.write.files import atomic_write, write_csv
-from geodata.write.geojson import write_practices_geojson
 from geodata.write.tables import write_groups_csv
 
 __all__ = ["ENSEMBLE_COLUMNS", "STABILITY_COLUMNS", "SWEEP_COLUMNS", "write_candidates", "write_co_assignment",
            "write_consensus", "write_ensemble_csv", "write_pareto_png", "write_stability_csv",
-           "write_stability_geojson", "write_sweep_csv"]
+           "write_sweep_csv"]
 
 #: Columns of ``sweep.csv``.
 SWEEP_COLUMNS = ("candidate", "weight", "move_penalty", "status", "proven", "objective", "bound", "gap", "weighted_km",
@@ -96,18 +95,6 @@ def write_co_assignment(path: Path, ensemble: Ensemble) -> Path:
     """``co_assignment.csv``: for each pair of adjacent practices, the share of members grouping them together."""
     return write_csv(path, ("practice_code", "neighbour_code", "together_share"),
                      ([first, second, round(share, 4)] for (first, second), share in sorted(ensemble.together.items())))
-
-
-def write_stability_geojson(path: Path, graph: PracticeGraph, ensemble: Ensemble) -> Path:
-    """``practices.geojson``: every practice with its consensus group, stability, swing flag and contested edges."""
-    rows = {row.practice_code: row for row in ensemble.stability}
-    return write_practices_geojson(path, graph, {
-        "group": {code: row.consensus_group or None for code, row in rows.items()},
-        "stability": {code: round(row.stability, 4) for code, row in rows.items()},
-        "mean_jaccard": {code: round(row.mean_jaccard, 4) for code, row in rows.items()},
-        "swing": {code: row.swing for code, row in rows.items()},
-        "contested_neighbours": {code: row.contested_neighbours for code, row in rows.items()},
-    })
 
 
 def write_pareto_png(path: Path, sweep: Sweep) -> Path:

@@ -110,6 +110,31 @@ def atomic_files(paths: Sequence[str | Path]) -> Iterator[tuple[Path, ...]]:
         raise
 
 
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A free temporary path beside ``path`` for a writer that wants a file name (GDAL); on success it is
+    renamed over ``path``, on error it (and any ``-journal``/``-wal``/``-shm`` beside it) is removed."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    os.unlink(name)  # GDAL creates the file itself
+    temporary = Path(name)
+    try:
+        yield temporary
+        with open(temporary, "rb+") as stream:
+            os.fsync(stream.fileno())
+        os.chmod(temporary, _FILE_MODE)
+        os.replace(temporary, target)
+    except BaseException:
+        for leftover in (temporary, *(Path(f"{temporary}{tail}") for tail in ("-journal", "-wal", "-shm"))):
+            try:
+                leftover.unlink()
+            except FileNotFoundError:
+                pass
+        raise
+
+
 def write_text(path: str | Path, text: str) -> Path:
     """Write a text file atomically."""
     with atomic_write(path) as stream:

@@ -1,7 +1,11 @@
 """The output registry: which files each command's run writes, and one call that writes them.
 
 ``write_outputs(run, folder)`` writes every file registered for ``run.command`` (or those of the ``formats``
-asked for). A new output file is one more :class:`OutputFile` of :data:`OUTPUTS`; a new command one more key.
+asked for; ``summary.json``, the record of the run, always). A new output file is one more :class:`OutputFile`
+of :data:`OUTPUTS`; a new command one more key. A writer returns the path it wrote, several paths (a GeoJSON
+layer and its ``.qml`` style; one layer per tier) or None when the run has nothing for it (no relations: no
+``links.geojson``). The map layers and their styles are computed once per run
+(:func:`geodata.write.run_layers.layers_of`).
 """
 
 from __future__ import annotations
@@ -12,42 +16,91 @@ from pathlib import Path
 from typing import Any
 
 from clusterkit.errors import InputError
-from geodata.write.budgets import write_assignments_csv, write_exposure_csv, write_holders_geojson
-from geodata.write.comparison import (write_comparison_json, write_comparison_markdown, write_moves_csv,
-                                      write_moves_geojson)
-from geodata.write.files import write_json
+from geodata.write.budgets import write_assignments_csv, write_exposure_csv
+from geodata.write.comparison import write_comparison_json, write_comparison_markdown, write_moves_csv
 from geodata.write.explore import (kept_candidates, write_candidates, write_co_assignment, write_consensus,
-                                   write_ensemble_csv, write_pareto_png, write_stability_csv, write_stability_geojson,
-                                   write_sweep_csv)
-from geodata.write.grouping import write_grouped_practices, write_groups, write_groups_table
+                                   write_ensemble_csv, write_pareto_png, write_stability_csv, write_sweep_csv)
+from geodata.write.files import write_json, write_text
+from geodata.write.geojson import write_geojson
+from geodata.write.geopackage import write_geopackage
+from geodata.write.grouping import write_groups, write_groups_table
 from geodata.write.maps import (write_comparison_map, write_grouping_map, write_holders_map, write_stability_map,
                                write_tiers_map)
 from geodata.write.report import write_report
-from geodata.write.tiers import write_tiered_practices, write_tiers_csv, write_tiers_table
+from geodata.write.run_layers import MapLayer, layers_of
+from geodata.write.tiers import write_tiers_csv, write_tiers_table
 from geodata.write.webmap import (write_comparison_webmap, write_grouping_webmap, write_holders_webmap,
                                   write_tiers_webmap)
 
-__all__ = ["FORMATS", "MAP_FORMATS", "OutputFile", "OUTPUTS", "write_outputs"]
+__all__ = ["DEFAULT_FORMATS", "FORMATS", "MAP_FORMATS", "OutputFile", "OUTPUTS", "parse_formats", "write_outputs"]
 
-#: File formats a run may write.
-FORMATS = ("csv", "geojson", "json", "md", "png", "html")
+#: File formats a run may write; ``geojson`` brings each layer's ``.qml`` style beside it.
+FORMATS = ("csv", "geojson", "gpkg", "json", "md", "png", "html")
 
 #: The formats of the maps (``map.png``, ``map.html``), which ``--no-maps`` leaves out.
 MAP_FORMATS = ("png", "html")
 
+#: What a run writes unless told otherwise: every format (all cheap: QOP's in a second or two, England's in
+#: seconds; ``--no-maps`` saves the most).
+DEFAULT_FORMATS = FORMATS
+
+Written = Path | list[Path] | None
+
 
 @dataclass(frozen=True)
 class OutputFile:
-    """One file of a run's output set: its name and how to write it from a :class:`clusterkit.runs.Run`."""
+    """One file (or family of files) of a run's output set: its name and how to write it from a
+    :class:`clusterkit.runs.Run`."""
 
     name: str
-    write: Callable[[Any, Path], Path]
+    write: Callable[[Any, Path], Written]
     kind: str = ""
 
     @property
     def format(self) -> str:
         """The file's format (its suffix), or ``kind`` for a folder of files (``candidates/``: csv)."""
         return self.kind or self.name.rsplit(".", 1)[-1]
+
+
+def parse_formats(text: str | Collection[str] | None) -> frozenset[str] | None:
+    """``"geojson,gpkg"`` -> the formats (None: the default); raises :class:`InputError` naming an unknown one.
+
+    >>> sorted(parse_formats("gpkg, geojson"))
+    ['geojson', 'gpkg']
+    """
+    if text is None:
+        return None
+    names = [name.strip().lower() for name in (text.split(",") if isinstance(text, str) else text) if name.strip()]
+    unknown = sorted(set(names) - set(FORMATS))
+    if unknown or not names:
+        raise InputError(f"unknown output format(s) {', '.join(unknown) or '(none given)'}; choose from "
+                         f"{', '.join(FORMATS)}, comma-separated", source="format", value=text)
+    return frozenset(names)
+
+
+def _layer(run: Any, name: str) -> MapLayer | None:
+    return next((layer for layer in layers_of(run) if layer.name == name), None)
+
+
+def _layer_files(layer: MapLayer | None, path: Path) -> Written:
+    """``NAME.geojson`` and its style ``NAME.qml`` beside it (QGIS opens the layer styled)."""
+    if layer is None:
+        return None
+    return [write_geojson(path, layer.frame, layer.name), write_text(path.with_suffix(".qml"), layer.style or "")]
+
+
+def _geojson(name: str) -> Callable[[Any, Path], Written]:
+    return lambda run, path: _layer_files(_layer(run, name), path)
+
+
+def _tier_geojson(run: Any, path: Path) -> Written:
+    """``groups_<tier>.geojson`` (and ``.qml``) for every tier."""
+    return [written for layer in layers_of(run) if layer.name.startswith("groups_") and layer.geojson
+            for written in _layer_files(layer, path.parent / f"{layer.name}.geojson") or ()]
+
+
+def _geopackage(run: Any, path: Path) -> Written:
+    return write_geopackage(path, [(layer.name, layer.frame, layer.style) for layer in layers_of(run)])
 
 
 def _schedule(run: Any) -> tuple[Any, Any, Any]:
@@ -65,10 +118,18 @@ def _maps(draw: Callable[[Path, Any], Path], web: Callable[[Path, Any], Path]) -
 
 
 _SUMMARY = OutputFile("summary.json", lambda run, path: write_json(path, run.summary))
+_GEOPACKAGE = OutputFile("clusterkit.gpkg", _geopackage)
+_GROUPING_LAYERS = (
+    OutputFile("practices.geojson", _geojson("practices")),
+    OutputFile("groups.geojson", _geojson("groups")),
+    OutputFile("links.geojson", _geojson("links")),
+    OutputFile("moves.geojson", _geojson("moves")),
+    _GEOPACKAGE,
+)
 _GROUPING = (
     OutputFile("groups.csv", lambda run, path: write_groups(path, run.result)),
     OutputFile("groups_table.csv", lambda run, path: write_groups_table(path, run.result, run.metrics)),
-    OutputFile("practices.geojson", lambda run, path: write_grouped_practices(path, run.graph, run.result)),
+    *_GROUPING_LAYERS,
     *_maps(write_grouping_map, write_grouping_webmap),
     _SUMMARY,
 )
@@ -80,13 +141,16 @@ OUTPUTS: dict[str, tuple[OutputFile, ...]] = {
     "tiers": (
         OutputFile("tiers.csv", lambda run, path: write_tiers_csv(path, run.result)),
         OutputFile("tiers_table.csv", lambda run, path: write_tiers_table(path, run.result, run.extra["metrics"])),
-        OutputFile("practices.geojson", lambda run, path: write_tiered_practices(path, run.graph, run.result)),
+        OutputFile("practices.geojson", _geojson("practices")),
+        OutputFile("groups_<tier>.geojson", _tier_geojson),
+        OutputFile("links.geojson", _geojson("links")),
+        _GEOPACKAGE,
         *_maps(write_tiers_map, write_tiers_webmap),
         _SUMMARY,
     ),
     "evaluate": (
         OutputFile("groups_table.csv", lambda run, path: write_groups_table(path, run.result, run.metrics)),
-        OutputFile("practices.geojson", lambda run, path: write_grouped_practices(path, run.graph, run.result)),
+        *_GROUPING_LAYERS,
         *_maps(write_grouping_map, write_grouping_webmap),
         _SUMMARY,
     ),
@@ -94,7 +158,8 @@ OUTPUTS: dict[str, tuple[OutputFile, ...]] = {
         OutputFile("comparison.md", lambda run, path: write_comparison_markdown(path, run.result)),
         OutputFile("comparison.json", lambda run, path: write_comparison_json(path, run.result)),
         OutputFile("moves.csv", lambda run, path: write_moves_csv(path, run.result)),
-        OutputFile("moves.geojson", lambda run, path: write_moves_geojson(path, run.graph, run.result)),
+        OutputFile("moves.geojson", _geojson("moves")),
+        _GEOPACKAGE,
         *_maps(write_comparison_map, write_comparison_webmap),
         _SUMMARY,
     ),
@@ -110,15 +175,17 @@ OUTPUTS: dict[str, tuple[OutputFile, ...]] = {
         OutputFile("consensus_groups.csv", lambda run, path: write_consensus(path, run.result)),
         OutputFile("stability.csv", lambda run, path: write_stability_csv(path, run.graph, run.result)),
         OutputFile("co_assignment.csv", lambda run, path: write_co_assignment(path, run.result)),
-        OutputFile("practices.geojson", lambda run, path: write_stability_geojson(path, run.graph, run.result)),
+        OutputFile("practices.geojson", _geojson("practices")),
+        OutputFile("groups.geojson", _geojson("groups")),
+        _GEOPACKAGE,
         OutputFile("map.png", lambda run, path: write_stability_map(path, run)),
         _SUMMARY,
     ),
     "budgets": (
         OutputFile("assignments.csv", lambda run, path: write_assignments_csv(path, run.result, *_schedule(run))),
         OutputFile("exposure.csv", lambda run, path: write_exposure_csv(path, run.exposures)),
-        OutputFile("holders.geojson", lambda run, path: write_holders_geojson(path, run.graph, run.result,
-                                                                              *_schedule(run))),
+        OutputFile("holders.geojson", _geojson("holders")),
+        _GEOPACKAGE,
         *_maps(write_holders_map, write_holders_webmap),
         _SUMMARY,
     ),
@@ -129,20 +196,23 @@ def write_outputs(run: Any, folder: str | Path, formats: Collection[str] | None 
                   maps: bool = True) -> list[Path]:
     """Write the output set of ``run`` (a :class:`clusterkit.runs.Run`) into ``folder``; returns the paths.
 
-    ``formats`` keeps only the files of those formats (default: every file of the set); ``maps=False``
-    (``--no-maps``) leaves out the maps, ``map.png`` and ``map.html`` (:data:`MAP_FORMATS`).
+    ``formats`` keeps only the files of those formats (default :data:`DEFAULT_FORMATS`); ``maps=False``
+    (``--no-maps``) leaves out the maps, ``map.png`` and ``map.html`` (:data:`MAP_FORMATS`); ``summary.json``
+    is always written.
 
     Raises
     ------
     InputError
         For an unknown format.
     """
-    unknown = sorted(set(formats or ()) - set(FORMATS))
-    if unknown:
-        raise InputError(f"unknown output format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}",
-                         source="format")
+    chosen = parse_formats(formats) if formats is not None else frozenset(DEFAULT_FORMATS)
     if run.command not in OUTPUTS:
         raise ValueError(f"no outputs registered for command {run.command!r}")
     folder = Path(folder)
-    return [output.write(run, folder / output.name) for output in OUTPUTS[run.command]
-            if (formats is None or output.format in formats) and (maps or output.format not in MAP_FORMATS)]
+    written: list[Path] = []
+    for output in OUTPUTS[run.command]:
+        if output is not _SUMMARY and (output.format not in chosen or (not maps and output.format in MAP_FORMATS)):
+            continue
+        paths = output.write(run, folder / output.name)
+        written += [] if paths is None else [paths] if isinstance(paths, Path) else list(paths)
+    return written

@@ -1,18 +1,20 @@
 """The files of nested tiers: tiers.csv (a practice's group in every tier, smallest first), tiers_table.csv
-(one row per group of every tier, with its parent and metrics) and practices.geojson with every tier's id."""
+(one row per group of every tier, with its parent and metrics) and the columns tiers add to their practices."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from clusterkit.metrics.grouping import GroupingMetrics
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.tiers import Tiers
 from geodata.write.files import write_csv
-from geodata.write.geojson import write_practices_geojson
 
-__all__ = ["TIERS_TABLE_COLUMNS", "tier_parents", "write_tiers_csv", "write_tiers_table", "write_tiered_practices"]
+__all__ = ["TIERS_TABLE_COLUMNS", "tier_parents", "tiers_table", "tiered_practice_columns", "write_tiers_csv",
+           "write_tiers_table"]
 
 #: Columns of ``tiers_table.csv``.
 TIERS_TABLE_COLUMNS = ("tier", "group", "parent", "path", "practices", "population", "in_band", "band", "centre",
@@ -38,8 +40,9 @@ def tier_parents(result: Tiers) -> list[dict[str, str]]:
     return parents
 
 
-def write_tiers_table(path: Path, result: Tiers, metrics: Sequence[GroupingMetrics]) -> Path:
-    """``tiers_table.csv``: every group of every tier, its parent in the tier above and its metrics."""
+def tiers_table(result: Tiers, metrics: Sequence[GroupingMetrics]) -> pd.DataFrame:
+    """Every group of every tier, its parent in the tier above and its metrics (:data:`TIERS_TABLE_COLUMNS`),
+    typed as :func:`geodata.write.grouping.groups_table`."""
     rows = []
     parents, paths = tier_parents(result), result.paths()
     for level, (tier, grouping, measured) in enumerate(zip(result.tiers, result.groupings, metrics)):
@@ -51,13 +54,22 @@ def write_tiers_table(path: Path, result: Tiers, metrics: Sequence[GroupingMetri
                          row.practices, row.population, row.in_band, row.band, grouping.centres.get(row.group, row.centre),
                          round(row.weighted_km, 4), round(row.diameter_km, 3), row.connected, row.sub_icbs,
                          row.flagged])
-    return write_csv(path, TIERS_TABLE_COLUMNS, rows)
+    frame = pd.DataFrame(rows, columns=list(TIERS_TABLE_COLUMNS))
+    return frame.astype({"tier": object, "group": object, "parent": object, "path": object, "practices": "int64",
+                         "population": "int64", "in_band": bool, "band": object, "centre": object,
+                         "weighted_km": float, "diameter_km": float, "connected": bool, "sub_icbs": object,
+                         "flagged": bool})
 
 
-def write_tiered_practices(path: Path, graph: PracticeGraph, result: Tiers) -> Path:
-    """``practices.geojson``: every practice with its group in every tier and its nested path."""
+def write_tiers_table(path: Path, result: Tiers, metrics: Sequence[GroupingMetrics]) -> Path:
+    """``tiers_table.csv``: :func:`tiers_table`."""
+    return write_csv(path, TIERS_TABLE_COLUMNS, tiers_table(result, metrics).itertuples(index=False))
+
+
+def tiered_practice_columns(graph: PracticeGraph, result: Tiers) -> dict[str, dict[str, str | None]]:
+    """The columns tiers add to their practices: the group in every tier, and the nested ``path``."""
     columns = {tier.name: {code: grouping.labels.get(code) or None for code in graph.codes}
                for tier, grouping in zip(result.tiers, result.groupings)}
     paths = result.paths()
     columns["path"] = {code: paths.get(code) or None for code in graph.codes}
-    return write_practices_geojson(path, graph, columns)
+    return columns

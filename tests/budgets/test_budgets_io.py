@@ -107,12 +107,13 @@ def run(arguments: list[str]):
     return CliRunner().invoke(main, ["budgets", *arguments])
 
 
-def test_cli_seeds_writes_the_four_outputs(tmp_path):
+def test_cli_seeds_writes_its_output_set(tmp_path):
     out = tmp_path / "out"
     result = run([*SEEDS, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["assignments.csv", "exposure.csv", "holders.geojson",
-                                                     "map.html", "map.png", "report.md", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["assignments.csv", "clusterkit.gpkg", "exposure.csv",
+                                                     "holders.geojson", "holders.qml", "map.html", "map.png",
+                                                     "report.md", "summary.json"]
     with open(out / "assignments.csv", newline="", encoding="utf-8") as stream:
         rows = list(csv.DictReader(stream))
     assert list(rows[0])[:6] == ["network", "specialty", "budget", "holder", "members", "ratio"]

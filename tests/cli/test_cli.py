@@ -143,9 +143,10 @@ def test_demo_writes_outputs_that_read_back(runner: CliRunner, tmp_path: Path) -
     out = tmp_path / "out"
     result = runner.invoke(main, ["demo", "--out", str(out), "--seed", "3"])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["county_practices.csv", "county_relations.csv", "groups.csv",
-                                                     "groups_table.csv", "map.html", "map.png", "practices.geojson",
-                                                     "report.md", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([
+        "county_practices.csv", "county_relations.csv", "groups.csv", "groups_table.csv", "practices.geojson",
+        "practices.qml", "groups.geojson", "groups.qml", "links.geojson", "links.qml", "moves.geojson", "moves.qml",
+        "clusterkit.gpkg", "map.png", "map.html", "report.md", "summary.json"])
     assert f"{out}" in result.stdout
     with open(out / "county_practices.csv", newline="") as stream:
         rows = list(csv.DictReader(stream))

@@ -18,9 +18,16 @@ from clusterkit.synthetic import synthetic_county, synthetic_relations
 from geodata import read_practice_list, write_practices_csv, write_relations_csv
 from geodata.write.grouping import GROUPS_TABLE_COLUMNS
 
-#: What group writes, in writing order.
-OUTPUTS = ["groups.csv", "groups_table.csv", "practices.geojson", "map.png", "map.html", "report.md",
-           "summary.json"]
+def outputs(*layers: str) -> list[str]:
+    """A grouping's output set in writing order, with the layers a run may have (``links``, ``moves``)."""
+    names = ["groups.csv", "groups_table.csv"]
+    for layer in ("practices", "groups", *(name for name in ("links", "moves") if name in layers)):
+        names += [f"{layer}.geojson", f"{layer}.qml"]
+    return [*names, "clusterkit.gpkg", "map.png", "map.html", "report.md", "summary.json"]
+
+
+#: The two towns have no relations and no current group: no links, no moves.
+OUTPUTS = outputs()
 
 
 @pytest.fixture(scope="module")
@@ -61,15 +68,16 @@ def assert_one_line_error(result: Result, *parts: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- success
-def test_group_writes_its_outputs(county: tuple[Path, Path], tmp_path: Path) -> None:
+def test_group_writes_its_output_set(county: tuple[Path, Path], tmp_path: Path) -> None:
     practices, relations = county
     out = tmp_path / "out"
     result = _run("group", practices, "--relations", relations, "--seed", "2", "--workers", "1", "--out", out)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)
+    written = outputs("links", "moves")
+    assert sorted(p.name for p in out.iterdir()) == sorted(written)
     lines = result.stdout.splitlines()
     assert lines[0] == "status:      feasible (heuristic: optimality not proven)"
-    assert f"wrote {', '.join(OUTPUTS)} to {out}" in lines
+    assert f"wrote {', '.join(written)} to {out}" in lines
     assert any(line.startswith("moved:") for line in lines) and any(line.startswith("unwilling:") for line in lines)
 
     rows = _table(practices)
@@ -320,7 +328,8 @@ def test_demo_groups_the_synthetic_county(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     result = _run("demo", "--out", out, "--seed", "3")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == sorted(["county_practices.csv", "county_relations.csv", *OUTPUTS])
+    assert sorted(p.name for p in out.iterdir()) == sorted(["county_practices.csv", "county_relations.csv",
+                                                            *outputs("links", "moves")])
     assert "status:      feasible (heuristic: optimality not proven)" in result.stdout
     assert f"to {out}" in result.stdout.splitlines()[-1]
     summary = _summary(out)

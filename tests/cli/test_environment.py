@@ -81,7 +81,7 @@ def test_a_run_that_fails_leaves_no_output_folder(practices: Path, tmp_path: Pat
 
 
 def test_ctrl_c_while_writing_leaves_out_as_it_was(practices: Path, tmp_path: Path, monkeypatch) -> None:
-    import geodata.write.grouping as grouping_files
+    import geodata.write.outputs as output_files
 
     out = tmp_path / "out"
     out.mkdir()
@@ -90,7 +90,7 @@ def test_ctrl_c_while_writing_leaves_out_as_it_was(practices: Path, tmp_path: Pa
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(grouping_files, "write_practices_geojson", interrupted)  # the third file of the set
+    monkeypatch.setattr(output_files, "write_geojson", interrupted)  # the third file of the set
     result = _run("group", practices, "--sub-icb", "X1A", "--overwrite", "--out", out)
     assert result.exit_code == 130 and "--out was left as it was" in result.stderr
     assert _state(out) == {"groups.csv": "old"} and sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -73,8 +73,9 @@ def test_compare_writes_the_board_table_moves_and_the_measures(county, tmp_path:
     result = _run("compare", practices, "current", made / "groups.csv", "--relations", relations,
                   "--names", "today,proposed", "--out", out)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["comparison.json", "comparison.md", "map.html", "map.png",
-                                                     "moves.csv", "moves.geojson", "report.md", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["clusterkit.gpkg", "comparison.json", "comparison.md",
+                                                     "map.html", "map.png", "moves.csv", "moves.geojson", "moves.qml",
+                                                     "report.md", "summary.json"]
     document = json.loads((out / "comparison.json").read_text())
     assert set(document) >= {"ari", "nmi", "vi", "moved", "metrics"} and set(document["metrics"]) == {"today",
                                                                                                    "proposed"}

@@ -294,10 +294,16 @@ def test_the_output_registry_writes_a_runs_set_or_the_formats_asked(tmp_path: Pa
     run = run_grouping(synthetic_county(seed=1).with_adjacency(), workers=1)
     (tmp_path / "all").mkdir()
     every = write_outputs(run, tmp_path / "all")
-    assert [path.name for path in every] == [output.name for output in OUTPUTS["group"]]
+    registered = [output.name for output in OUTPUTS["group"]]
+    # no relations: no links; each GeoJSON with its style
+    assert [path.name for path in every] == [
+        "groups.csv", "groups_table.csv", "practices.geojson", "practices.qml", "groups.geojson", "groups.qml",
+        "moves.geojson", "moves.qml", "clusterkit.gpkg", "summary.json"]
+    assert set(path.name for path in every if not path.name.endswith(".qml")) <= set(registered)
     (tmp_path / "csv").mkdir()
     only_csv = write_outputs(run, tmp_path / "csv", formats={"csv"})
-    assert sorted(path.name for path in only_csv) == ["groups.csv", "groups_table.csv"]
-    assert sorted(path.name for path in (tmp_path / "csv").iterdir()) == ["groups.csv", "groups_table.csv"]
+    assert sorted(path.name for path in only_csv) == ["groups.csv", "groups_table.csv", "summary.json"]
+    assert sorted(path.name for path in (tmp_path / "csv").iterdir()) == ["groups.csv", "groups_table.csv",
+                                                                          "summary.json"]
     with pytest.raises(InputError, match="unknown output format"):
         write_outputs(run, tmp_path, formats={"shp"})
