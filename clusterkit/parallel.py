@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from clusterkit.errors import InputError
+from clusterkit.signals import held_signals
 
 __all__ = ["SCHEDULER_ENV", "default_workers", "run_tasks", "scheduler_executor"]
 
@@ -125,32 +126,6 @@ def _drain(executor: Executor, function: Callable[[Task], Result], tasks: Sequen
 
 
 @contextmanager
-def _signals_deferred() -> Iterator[list[Callable[[], None]]]:
-    """Hold SIGINT and SIGTERM for the length of the block; the list yielded gets a callable that delivers the
-    first one held (calls its previous handler) after the block. Outside the main thread: nothing is held."""
-    import threading
-
-    held: list[Callable[[], None]] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield held
-        return
-    previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
-
-    def hold(number: int, frame: object) -> None:
-        if not held:
-            handler = previous[number]
-            held.append(lambda: handler(number, None) if callable(handler) else signal.default_int_handler(number, None))
-
-    for number in previous:
-        signal.signal(number, hold)
-    try:
-        yield held
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-
-
-@contextmanager
 def scheduler_executor(scheduler: str | None, *, workers: int | None = None,
                        timeout: float = CONNECT_TIMEOUT) -> Iterator[Executor | None]:
     """Where tasks run: ``None`` (the local process pool of :func:`run_tasks`), ``"local"`` (a Dask
@@ -182,25 +157,25 @@ def scheduler_executor(scheduler: str | None, *, workers: int | None = None,
                          source="scheduler", value=scheduler) from error
     logging.getLogger("distributed").setLevel(logging.ERROR)  # its start-up chatter is not the planner's news
     cluster = client = None
-    with _signals_deferred() as deferred:  # a cluster half started by Ctrl-C cannot be closed cleanly
-        try:
+    try:
+        with held_signals():  # a cluster half started by Ctrl-C cannot be closed cleanly: Ctrl-C waits for it
             if scheduler == "local":
                 cluster = distributed.LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
                                                    processes=True, dashboard_address=None, silence_logs=logging.ERROR)
                 client = distributed.Client(cluster, timeout=timeout)
             else:
                 client = distributed.Client(scheduler, timeout=timeout)
-        except (OSError, TimeoutError, ValueError) as error:
-            if cluster is not None:
-                cluster.close()
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            raise InputError(f"cannot reach the Dask scheduler within {timeout:g} s ({reason})", source="scheduler",
-                             value=scheduler) from None
-    if deferred:
-        client.close()
+    except (OSError, TimeoutError, ValueError) as error:
         if cluster is not None:
             cluster.close()
-        deferred[0]()  # raise what the signal's own handler raises (KeyboardInterrupt, or the CLI's SIGTERM)
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise InputError(f"cannot reach the Dask scheduler within {timeout:g} s ({reason})", source="scheduler",
+                         value=scheduler) from None
+    except BaseException:  # Ctrl-C or SIGTERM held during the start: close what was started, then stop
+        for started in (client, cluster):
+            if started is not None:
+                started.close()
+        raise
     executor = client.get_executor(pure=False)
     try:
         yield executor

@@ -8,13 +8,13 @@ import io
 import json
 import math
 import os
-import signal
 import tempfile
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
+
+from clusterkit.signals import held_signals
 
 
 
@@ -51,24 +51,6 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
 
 
 @contextmanager
-def _signals_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM held back for the block (in the main thread), then delivered as they came."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    numbers = (signal.SIGINT, signal.SIGTERM)
-    previous = {number: signal.signal(number, lambda number, frame: caught.append(number)) for number in numbers}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-        for number in dict.fromkeys(caught):
-            signal.raise_signal(number)
-
-
-@contextmanager
 def atomic_files(paths: Sequence[str | Path]) -> Iterator[tuple[Path, ...]]:
     """Write several files that belong together (a table and its companions beside it) whole, or none of them.
 
@@ -97,7 +79,7 @@ def atomic_files(paths: Sequence[str | Path]) -> Iterator[tuple[Path, ...]]:
             os.close(handle)
             staged.append(Path(temporary))
         yield tuple(staged)
-        with _signals_held():
+        with held_signals():
             for temporary, target in zip(staged, targets):
                 os.chmod(temporary, _FILE_MODE)
                 os.replace(temporary, target)

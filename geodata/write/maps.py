@@ -35,8 +35,18 @@ from matplotlib.patheffects import withStroke
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.model.partition import UNGROUPED
 from geodata.write.files import atomic_write
-from geodata.write.styling import (MOVED_COLOUR, OUT_OF_BAND_COLOUR, PALETTE, area_name, attribution, boundary_of,
-                                   group_areas, group_colours, marker_radius)
+from geodata.write.styling import (
+    MOVED_COLOUR,
+    OUT_OF_BAND_COLOUR,
+    PALETTE,
+    area_name,
+    attribution,
+    boundary_of,
+    group_areas,
+    group_colours,
+    label_point,
+    marker_radius,
+)
 
 __all__ = ["write_grouping_map", "write_tiers_map", "write_comparison_map", "write_holders_map", "write_stability_map",
            "scale_length_km"]
@@ -147,7 +157,9 @@ def _labels(ax: Axes, areas: Any, texts: Mapping[str, str]) -> bool:
     size = 7.5 if len(shown) <= 40 else 6 if len(shown) <= 90 else 4.5
     halo = [withStroke(linewidth=2, foreground="white")]
     for group, geometry in shown:
-        point = shapely.point_on_surface(max(shapely.get_parts(geometry), key=lambda part: part.area))
+        point = label_point(geometry)
+        if point is None:
+            continue
         ax.text(point.x, point.y, texts[group], ha="center", va="center", fontsize=size, zorder=5,
                 path_effects=halo, linespacing=0.95)
     return True

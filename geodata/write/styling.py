@@ -103,6 +103,16 @@ def group_areas(graph: PracticeGraph, labels: Mapping[str, str], boundary: Any =
     return areas
 
 
+def label_point(geometry: Any) -> Any:
+    """Where an area's label goes: a point inside its largest part; None for an empty area (a group whose
+    practices all lie outside a ``--boundary``)."""
+    import shapely
+
+    if geometry is None or geometry.is_empty:
+        return None
+    return shapely.point_on_surface(max(shapely.get_parts(geometry), key=lambda part: part.area))
+
+
 def boundary_of(run: Any) -> Any:
     """The study area a run's maps are clipped to: ``run.extra["boundary"]`` (a shapely geometry in British
     National Grid) when one was given, else ``None`` (a buffered hull of the practices)."""

@@ -27,8 +27,18 @@ import shapely
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.model.partition import UNGROUPED
 from geodata.write.files import write_text
-from geodata.write.styling import (MOVED_COLOUR, OUT_OF_BAND_COLOUR, UNGROUPED_COLOUR, area_name, attribution,
-                                   boundary_of, group_areas, group_colours, marker_radius)
+from geodata.write.styling import (
+    MOVED_COLOUR,
+    OUT_OF_BAND_COLOUR,
+    UNGROUPED_COLOUR,
+    area_name,
+    attribution,
+    boundary_of,
+    group_areas,
+    group_colours,
+    label_point,
+    marker_radius,
+)
 
 __all__ = ["write_grouping_webmap", "write_tiers_webmap", "write_comparison_webmap", "write_holders_webmap",
            "leaflet_assets"]
@@ -157,7 +167,9 @@ def _labels(web_map: Any, areas: Any, texts: Mapping[str, str], name: str, limit
         return
     layer = folium.FeatureGroup(name=name, show=True)
     for group, geometry in shown:
-        point = shapely.point_on_surface(max(shapely.get_parts(geometry), key=lambda part: part.area))
+        point = label_point(geometry)
+        if point is None:
+            continue
         folium.Marker([point.y, point.x], icon=folium.DivIcon(
             html=f'<div class="clusterkit-label">{html.escape(texts[group])}</div>',
             icon_size=(80, 28), icon_anchor=(40, 14)), interactive=False).add_to(layer)

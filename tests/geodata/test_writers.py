@@ -298,8 +298,12 @@ def test_the_output_registry_writes_a_runs_set_or_the_formats_asked(tmp_path: Pa
     # no relations: no links; each GeoJSON with its style
     assert [path.name for path in every] == [
         "groups.csv", "groups_table.csv", "practices.geojson", "practices.qml", "groups.geojson", "groups.qml",
-        "moves.geojson", "moves.qml", "clusterkit.gpkg", "summary.json"]
+        "moves.geojson", "moves.qml", "clusterkit.gpkg", "map.png", "map.html", "report.md", "summary.json"]
     assert set(path.name for path in every if not path.name.endswith(".qml")) <= set(registered)
+    (tmp_path / "no-maps").mkdir()
+    without_maps = write_outputs(run, tmp_path / "no-maps", maps=False)
+    assert [path.name for path in without_maps] == [path.name for path in every
+                                                    if path.name not in ("map.png", "map.html")]
     (tmp_path / "csv").mkdir()
     only_csv = write_outputs(run, tmp_path / "csv", formats={"csv"})
     assert sorted(path.name for path in only_csv) == ["groups.csv", "groups_table.csv", "summary.json"]
