@@ -78,7 +78,7 @@ def test_the_demo_opens_styled_in_qgis(tmp_path: Path) -> None:
     assert_styled(tmp_path / "demo", layers)
 
 
-def test_tiers_comparisons_and_budgets_open_styled_in_qgis(tmp_path: Path) -> None:
+def test_tiers_comparisons_budgets_and_ensembles_open_styled_in_qgis(tmp_path: Path) -> None:
     _run("demo", "--out", tmp_path / "demo", "--format", "csv")
     county = tmp_path / "demo" / "county_practices.csv"
     _run("tiers", county, "--effort", "quick", "--workers", "1", "--out", tmp_path / "tiers")
@@ -86,7 +86,9 @@ def test_tiers_comparisons_and_budgets_open_styled_in_qgis(tmp_path: Path) -> No
     examples = REPOSITORY / "examples"
     _run("budgets", examples / "seeds_practices.csv", "--groups", examples / "seeds_groups.csv", "--specialties",
          examples / "seeds_specialties.csv", "--out", tmp_path / "budgets")
-    for name in ("tiers", "compare", "budgets"):
+    _run("ensemble", county, "--members", "3", "--keep", "2", "--effort", "quick", "--restarts", "2", "--workers", "1",
+         "--out", tmp_path / "ensemble")
+    for name in ("tiers", "compare", "budgets", "ensemble"):
         layers, _ = open_in_qgis(tmp_path / name)
         assert_styled(tmp_path / name, layers)
 
