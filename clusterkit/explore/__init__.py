@@ -4,12 +4,7 @@ Every candidate is a picklable task (:mod:`clusterkit.explore.candidates`) throu
 sweep or an ensemble runs the same on a local process pool or a Dask cluster, with the same result.
 """
 
-from clusterkit.explore.candidates import (
-           CRITERIA,
-           Candidate,
-           CandidateTask,
-           solve_candidate,
-)
+from clusterkit.explore.candidates import (CRITERIA, Candidate, CandidateTask, solve_candidate)
 from clusterkit.explore.diversity import Diversity, PracticeStability
 from clusterkit.explore.ensemble import DEFAULT_MIN_VI, Ensemble, build_ensemble
 from clusterkit.explore.pareto import non_dominated

@@ -19,24 +19,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from clusterkit.errors import InputError
-from clusterkit.explore.candidates import (
-    Candidate,
-    CandidateTask,
-    criteria_of,
-    solve_candidates,
-)
-from clusterkit.explore.diversity import (
-    Diversity,
-    PracticeStability,
-    co_assignment,
-    diversity,
-    duplicate_of,
-    encode,
-    medoid,
-    practice_stability,
-    select_diverse,
-    vi_matrix,
-)
+from clusterkit.explore.candidates import (Candidate, CandidateTask, criteria_of, solve_candidates)
+from clusterkit.explore.diversity import (Diversity, PracticeStability, co_assignment, diversity, duplicate_of,
+                                          encode, medoid, practice_stability, select_diverse, vi_matrix)
 from clusterkit.explore.pareto import non_dominated
 from clusterkit.explore.sweep import criteria_for
 from clusterkit.model.graph import PracticeGraph

@@ -25,14 +25,7 @@ from clusterkit.model.graph import PracticeGraph
 from clusterkit.problem.grouping import GroupingProblem
 from clusterkit.problem.pieces import adjacency_for
 from clusterkit.results import Status
-from clusterkit.runs import (
-    EXIT_OK,
-    EXIT_UNMET,
-    OBJECTIVE_NAMES,
-    Run,
-    check_settings,
-    summary_of,
-)
+from clusterkit.runs import (EXIT_OK, EXIT_UNMET, OBJECTIVE_NAMES, Run, check_settings, summary_of)
 
 __all__ = ["candidate_row", "run_ensemble", "run_sweep"]
 

@@ -21,12 +21,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 
 from clusterkit.errors import InputError
-from clusterkit.explore.candidates import (
-    Candidate,
-    CandidateTask,
-    criteria_of,
-    solve_candidates,
-)
+from clusterkit.explore.candidates import (Candidate, CandidateTask, criteria_of, solve_candidates)
 from clusterkit.explore.pareto import non_dominated
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.problem.grouping import GroupingProblem

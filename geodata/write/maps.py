@@ -35,18 +35,8 @@ from matplotlib.patheffects import withStroke
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.model.partition import UNGROUPED
 from geodata.write.files import atomic_write
-from geodata.write.styling import (
-    MOVED_COLOUR,
-    OUT_OF_BAND_COLOUR,
-    PALETTE,
-    area_name,
-    attribution,
-    boundary_of,
-    group_areas,
-    group_colours,
-    label_point,
-    marker_radius,
-)
+from geodata.write.styling import (MOVED_COLOUR, OUT_OF_BAND_COLOUR, PALETTE, area_name, attribution, boundary_of,
+                                   group_areas, group_colours, label_point, marker_radius)
 
 __all__ = ["write_grouping_map", "write_tiers_map", "write_comparison_map", "write_holders_map", "write_stability_map",
            "scale_length_km"]

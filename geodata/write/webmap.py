@@ -27,18 +27,8 @@ import shapely
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.model.partition import UNGROUPED
 from geodata.write.files import write_text
-from geodata.write.styling import (
-    MOVED_COLOUR,
-    OUT_OF_BAND_COLOUR,
-    UNGROUPED_COLOUR,
-    area_name,
-    attribution,
-    boundary_of,
-    group_areas,
-    group_colours,
-    label_point,
-    marker_radius,
-)
+from geodata.write.styling import (MOVED_COLOUR, OUT_OF_BAND_COLOUR, UNGROUPED_COLOUR, area_name, attribution,
+                                   boundary_of, group_areas, group_colours, label_point, marker_radius)
 
 __all__ = ["write_grouping_webmap", "write_tiers_webmap", "write_comparison_webmap", "write_holders_webmap",
            "leaflet_assets"]

@@ -8,16 +8,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clusterkit.explore.diversity import (
-    co_assignment,
-    diversity,
-    duplicate_of,
-    encode,
-    medoid,
-    practice_stability,
-    select_diverse,
-    vi_matrix,
-)
+from clusterkit.explore.diversity import (co_assignment, diversity, duplicate_of, encode, medoid,
+                                          practice_stability, select_diverse, vi_matrix)
 from clusterkit.explore.pareto import non_dominated
 from clusterkit.metrics.compare import variation_of_information
 
