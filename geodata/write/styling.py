@@ -29,13 +29,14 @@ import shapely
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.model.partition import UNGROUPED
 from clusterkit.synthetic import SYNTHETIC_ICB
+from geodata.write.styles import PALETTE as LAYER_PALETTE
+from geodata.write.styles import group_colours as colour_apart
 
 __all__ = ["PALETTE", "UNGROUPED_COLOUR", "OUT_OF_BAND_COLOUR", "MOVED_COLOUR", "OGL", "group_adjacency",
            "group_colours", "group_areas", "boundary_of", "marker_radius", "attribution", "area_name"]
 
-#: Fill colours of groups (ColorBrewer Set3 without its grey): light enough for dots and labels on top.
-PALETTE = ("#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5", "#bc80bd",
-           "#ccebc5", "#ffed6f")
+#: Fill colours of groups: the QGIS styles' palette (drawn at 80% opacity, so dots and labels read on top).
+PALETTE = LAYER_PALETTE  # the maps and the QGIS styles colour groups from one palette
 
 #: The area of practices in no group (unwilling ones).
 UNGROUPED_COLOUR = "#d9d9d9"
@@ -73,17 +74,11 @@ def group_adjacency(areas: Any) -> nx.Graph:
     return adjacency
 
 
-def _most_neighbours_first(graph: nx.Graph, colours: Mapping[str, int]) -> list[str]:
-    """The order greedy colouring takes groups in: most neighbours first, then by name (so always the same)."""
-    return sorted(graph, key=lambda group: (-graph.degree(group), group))
-
-
 def group_colours(areas: Any) -> dict[str, str]:
-    """A fill colour per group such that groups whose areas touch differ (ungrouped practices grey)."""
-    adjacency = group_adjacency(areas)
-    classes = nx.greedy_color(adjacency, strategy=_most_neighbours_first)
-    return {group: UNGROUPED_COLOUR if group == UNGROUPED else PALETTE[classes[group] % len(PALETTE)]
-            for group in sorted(classes)}
+    """A fill colour per group such that groups whose areas touch differ (ungrouped practices grey): the
+    colouring of the QGIS styles (:func:`geodata.write.styles.group_colours`) on the areas' contacts."""
+    colours = colour_apart(areas["group"], group_adjacency(areas).edges())
+    return {group: colours.get(group, UNGROUPED_COLOUR) for group in sorted(areas["group"])}
 
 
 #: The last areas computed, so that the PNG and the HTML map of one run share them: (graph, labels key, areas).
