@@ -975,7 +975,9 @@ def ensemble(objective: str, weight: float, members: int, keep: int, min_vi: flo
     alignment kept and practices moved, best first) and differ pairwise by at least --min-vi, and reports
     the plan diversity, a consensus (the member closest to all others) and each practice's stability
     (swing practices change group in most members). Writes ensemble.csv, candidates/<member>/groups.csv,
-    consensus_groups.csv, stability.csv, co_assignment.csv, practices.geojson and summary.json.
+    consensus_groups.csv, stability.csv, co_assignment.csv, practices.geojson (stability per practice) and
+    groups.geojson (the consensus areas) with their QGIS styles, clusterkit.gpkg, map.png (where the members
+    disagree) and summary.json.
 
     \b
     Examples:
