@@ -65,3 +65,16 @@ def test_a_missing_dask_extra_says_how_to_install_it(monkeypatch):
     with pytest.raises(InputError, match=r'pip install -e "\.\[dask\]"'):
         with scheduler_executor("local"):
             pass
+
+
+def test_a_decomposed_grouping_is_the_same_on_a_pool_and_on_dask(dask_executor):
+    """group's areas are tasks too (--scheduler on group): the same grouping wherever they run."""
+    from clusterkit.problem.grouping import GroupingProblem
+    from clusterkit.runs import run_grouping
+
+    graph = synthetic_county(seed=6).with_adjacency()
+    problem = GroupingProblem(within="sub_icb")
+    pool = run_grouping(graph, problem, effort="quick", workers=2)
+    dask = run_grouping(graph, problem, effort="quick", executor=dask_executor)
+    assert dict(pool.result.labels) == dict(dask.result.labels)
+    assert pool.result.objective == dask.result.objective
