@@ -22,6 +22,7 @@ import click
 
 from clusterkit import __version__
 from clusterkit.errors import ClusterkitError, InfeasibleError, InputError, StorageError, Terminated
+from clusterkit.progress import Progress
 from clusterkit.summaries import area_text, budgets_text, comparison_text, grouping_text, tiers_text
 
 log = logging.getLogger("clusterkit")
@@ -538,17 +539,19 @@ def _parse_band_for(texts: tuple[str, ...]) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _progress_bar(description: str, unit: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr for work over a second (hidden by -q), fed ``(done, total)`` by a run."""
+def _progress_bar(description: str, unit: str) -> Iterator[Progress]:
+    """A progress bar on stderr for work over a second (hidden by -q), fed ``(done, total, note)`` by a run."""
     from tqdm import tqdm
 
     verbosity = (click.get_current_context().find_root().obj or {}).get("verbosity", 0)
     with tqdm(total=None, desc=description, unit=unit, delay=1.0, leave=False, file=sys.stderr,
               disable=True if verbosity < 0 else None) as bar:
 
-        def progress(done: int, total: int) -> None:
+        def progress(done: int, total: int, note: str = "") -> None:
             if bar.total != total:
                 bar.total = total
+            if note:
+                bar.set_postfix_str(note, refresh=False)
             bar.update(done - bar.n)
 
         yield progress

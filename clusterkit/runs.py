@@ -17,7 +17,7 @@ Examples
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,6 +29,7 @@ from clusterkit.errors import InfeasibleError, InputError
 from clusterkit.metrics.grouping import GroupingMetrics, evaluate_grouping
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.problem.grouping import GroupingProblem
+from clusterkit.progress import Progress
 from clusterkit.problem.pieces import adjacency_for
 from clusterkit.model.partition import Partition
 from clusterkit.provenance import provenance as _provenance
@@ -41,7 +42,6 @@ __all__ = ["EXIT_OK", "EXIT_UNMET", "EXIT_INFEASIBLE", "Run", "check_settings", 
 #: Exit statuses of a run (the CLI's exit codes): every rule holds; written but a rule is unmet; infeasible.
 EXIT_OK, EXIT_UNMET, EXIT_INFEASIBLE = 0, 1, 3
 
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)

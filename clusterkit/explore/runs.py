@@ -14,7 +14,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from typing import Any
 
@@ -23,13 +23,13 @@ from clusterkit.explore.ensemble import DEFAULT_MIN_VI, Ensemble, build_ensemble
 from clusterkit.explore.sweep import DEFAULT_WEIGHTS, Sweep, sweep_weights
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.problem.grouping import GroupingProblem
+from clusterkit.progress import Progress
 from clusterkit.problem.pieces import adjacency_for
 from clusterkit.results import Status
 from clusterkit.runs import (EXIT_OK, EXIT_UNMET, OBJECTIVE_NAMES, Run, check_settings, summary_of)
 
 __all__ = ["candidate_row", "run_ensemble", "run_sweep"]
 
-Progress = Callable[[int, int], None]
 
 
 def candidate_row(candidate: Candidate) -> dict[str, Any]:
