@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from clusterkit.errors import InputError
-from geodata.read.tables import Table, check_file, parse_table
+from geodata.read.tables import Table, check_file, parse_table, unreadable
 
 __all__ = ["PublishedCsv", "published_csv", "published_csvs"]
 
@@ -76,7 +76,7 @@ class PublishedCsv:
                     stream = stack.enter_context(archive.open(self.member))
                 yield stream
         except OSError as error:
-            raise InputError(f"cannot be read ({error.strerror or error})", source=self.source) from None
+            raise unreadable(error, self.source) from None
         except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError) as error:
             raise InputError(f"cannot be read from the zip archive, which is damaged or unsupported ({error})",
                              source=self.source) from None
@@ -105,7 +105,7 @@ def published_csv(path: str | Path) -> PublishedCsv:
         with file.open("rb") as stream:
             head = stream.read(4)
     except OSError as error:
-        raise InputError(f"cannot be read ({error.strerror or error})", source=given) from None
+        raise unreadable(error, given) from None
     if not head.startswith(_ZIP_SIGNATURES):
         return PublishedCsv(given, file)
     try:
@@ -114,7 +114,7 @@ def published_csv(path: str | Path) -> PublishedCsv:
     except (zipfile.BadZipFile, zipfile.LargeZipFile) as error:
         raise InputError(f"is not a readable zip archive ({error})", source=given) from None
     except OSError as error:
-        raise InputError(f"cannot be read ({error.strerror or error})", source=given) from None
+        raise unreadable(error, given) from None
     tables = [name for name in names if name.lower().endswith(".csv") and not _is_metadata(name)]
     if len(tables) == 1:
         return PublishedCsv(given, file, tables[0])
@@ -148,7 +148,7 @@ def published_csvs(path: str | Path) -> tuple[PublishedCsv, ...]:
         entries = sorted(entry for entry in folder.iterdir()
                          if entry.suffix.lower() in _PUBLISHED_SUFFIXES and not entry.name.startswith("."))
     except OSError as error:
-        raise InputError(f"cannot be read ({error.strerror or error})", source=str(path)) from None
+        raise unreadable(error, str(path)) from None
     if not entries:
         raise InputError("is a folder holding no CSV or zip file", source=str(path))
     return tuple(published_csv(entry) for entry in entries)

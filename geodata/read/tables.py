@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from clusterkit.errors import InputError
+from clusterkit.errors import InputError, StorageError
 
 __all__ = ["Table", "read_table", "parse_table", "binary_kind", "check_file", "resolve_columns", "parse_float", "parse_int", "parse_bool"]
 
@@ -56,6 +56,17 @@ class Table:
         return iter(self.rows)
 
 
+def unreadable(error: OSError, source: str | Path) -> StorageError:
+    """The one line for an input the machine will not let us read (no permission, an I/O error): exit 4, not 2.
+
+    Examples
+    --------
+    >>> str(unreadable(PermissionError(13, "Permission denied"), "lists.csv"))
+    'lists.csv: cannot be read (Permission denied)'
+    """
+    return StorageError(f"cannot be read ({error.strerror or error})", str(source))
+
+
 def check_file(path: str | Path) -> Path:
     """The path, checked to be an existing, non-empty regular file."""
     file = Path(path)
@@ -68,7 +79,7 @@ def check_file(path: str | Path) -> Path:
     try:
         size = file.stat().st_size
     except OSError as error:
-        raise InputError(f"cannot be read ({error.strerror})", source=str(path)) from None
+        raise unreadable(error, path) from None
     if size == 0:
         raise InputError("the file is empty", source=str(path))
     return file
@@ -87,7 +98,7 @@ def read_table(path: str | Path, encoding: str = "utf-8", what: str = "records")
     try:
         raw = file.read_bytes()
     except OSError as error:
-        raise InputError(f"cannot be read ({error.strerror})", source=str(path)) from None
+        raise unreadable(error, path) from None
     return parse_table(raw, str(path), encoding=encoding, what=what)
 
 

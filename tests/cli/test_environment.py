@@ -94,3 +94,20 @@ def test_ctrl_c_while_writing_leaves_out_as_it_was(practices: Path, tmp_path: Pa
     result = _run("group", practices, "--sub-icb", "X1A", "--overwrite", "--out", out)
     assert result.exit_code == 130 and "--out was left as it was" in result.stderr
     assert _state(out) == {"groups.csv": "old"} and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_an_input_the_machine_will_not_let_us_read_exits_4_naming_it(practices: Path, tmp_path: Path,
+                                                                     monkeypatch) -> None:
+    real_read_bytes = Path.read_bytes
+
+    def refused(self: Path) -> bytes:
+        if self == practices:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+        return real_read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refused)  # root reads any file: refuse this one here
+    out = tmp_path / "out"
+    result = _run("group", practices, "--out", out, "--effort", "quick")
+    assert result.exit_code == 4, result.output
+    assert _one_line(result.stderr) == f"clusterkit: error: {practices}: cannot be read (Permission denied)"
+    assert not out.exists()

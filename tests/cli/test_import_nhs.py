@@ -91,7 +91,7 @@ def test_a_bad_file_is_one_line_exit_2_and_nothing_written(inputs: dict[str, Pat
     assert result.stdout == "" and not (tmp_path / "out").exists()
 
 
-def test_an_unreadable_file_is_one_line_exit_2(inputs: dict[str, Path], tmp_path: Path,
+def test_an_unreadable_file_is_one_line_exit_4(inputs: dict[str, Path], tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     real_open = Path.open
 
@@ -102,7 +102,7 @@ def test_an_unreadable_file_is_one_line_exit_2(inputs: dict[str, Path], tmp_path
 
     monkeypatch.setattr(Path, "open", refused)  # root reads any file: refuse this one here
     result = _import(inputs, tmp_path / "out" / "practices.csv")
-    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert result.exit_code == 4 and result.stderr.count("\n") == 1
     assert "gp-reg-pat-prac-all.zip: cannot be read (Permission denied)" in result.stderr
     assert not (tmp_path / "out").exists()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from clusterkit.errors import InputError
+from clusterkit.errors import InputError, StorageError
 from geodata.read.nhs import postcode_key, read_list_sizes, read_mapping, read_postcodes
 from geodata.read.nhs_join import (NO_LIST_SIZE, POSTCODE_NOT_FOUND, POSTCODE_WITHOUT_COORDINATES, import_published,
                                    join_published)
@@ -254,7 +254,9 @@ def test_a_file_that_cannot_be_read_names_it(tmp_path: Path, monkeypatch: pytest
         return real_open(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "open", refused)  # root reads any file: refuse it here
-    _raises(lambda: read_mapping(path), "gp-reg-pat-prac-map.csv", "cannot be read (Permission denied)")
+    with pytest.raises(StorageError) as caught:  # the machine refused, not the data: exit 4
+        read_mapping(path)
+    assert str(caught.value) == f"{path}: cannot be read (Permission denied)"
 
 
 def test_a_damaged_member_of_a_zip_names_it(tmp_path: Path) -> None:
