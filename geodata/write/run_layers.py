@@ -86,8 +86,8 @@ def _grouping_layers(run: Any) -> tuple[MapLayer, ...]:
               MapLayer("groups", areas, styles.groups_style(colours))]
     layers += _links(graph, labels)
     current = run.extra.get("current") or {}
-    if current:
-        moved = moved_practices(labels, current)
+    moved = moved_practices(labels, current) if current else ()
+    if current and (moved or run.command != "evaluate"):  # evaluating today's grouping itself: nothing to show
         moves = [(code, current[code], labels.get(code, "")) for code in moved]
         layers.append(MapLayer("moves", moves_layer(graph, moves, ("current", "new")),
                                styles.moves_style("group_new", colours)))

@@ -55,6 +55,8 @@ def test_today_s_groups_that_break_the_rules_exit_1_naming_them(county, tmp_path
     assert "groups lie outside the band" in result.stderr
     summary = json.loads((tmp_path / "pcns" / "summary.json").read_text())
     assert summary["exit_code"] == 1 and summary["status"] == "NO_SOLUTION" and summary["unmet"]
+    written = {path.name for path in (tmp_path / "pcns").iterdir()}
+    assert "groups.geojson" in written and "moves.geojson" not in written  # today's grouping moves nobody
 
 
 def test_a_grouping_file_that_misses_practices_is_bad_input(county, tmp_path: Path) -> None:
