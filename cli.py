@@ -206,7 +206,9 @@ rule_options = _options(
     click.option("--band", default="30000:50000", show_default=True, metavar="LOWER:UPPER",
                  help="Patients per group (30k:50k also works)."),
     click.option("--soft", is_flag=True, help="Allow groups outside the band, at --penalty per patient outside."),
-    click.option("--soft-above", is_flag=True, help="Hard below, soft above the band, at --penalty per patient over."),
+    click.option("--soft-above", is_flag=True,
+                 help="Hard below, soft above: no group under the lower bound, groups over the upper one at --penalty "
+                      "per patient over (30-50k as it is read in practice)."),
     click.option("--penalty", type=float, default=10.0, show_default=True,
                  help="Soft band: cost per patient outside the band, in km of the distance objective."),
     click.option("--band-for", "band_for", multiple=True, metavar="AREA=LOWER:UPPER",
@@ -220,10 +222,15 @@ rule_options = _options(
     click.option("--max-diameter-km", type=float, help="Largest distance between two practices of a group."),
     click.option("--count", type=int, help="Exact number of groups (in each area with --within)."),
     click.option("--current", type=click.Path(path_type=Path), metavar="FILE",
-                 help="Current grouping practice_code,group (default: the practices' pcn_code column)."),
+                 help="Current grouping practice_code,group (default: the practices' pcn_code column), for "
+                      "--move-penalty and the moved practices."),
     click.option("--move-penalty", type=float, default=0.0, show_default=True,
                  help="km per patient of a practice leaving its current group (stability)."),
 )
+
+#: The parameter names of :data:`rule_options`, as Click passes them.
+_RULES = ("band", "soft", "soft_above", "penalty", "band_for", "contiguity", "within", "cross_penalty",
+          "max_diameter_km", "count", "current", "move_penalty")
 
 #: Where many independent tasks run (sweep, ensemble, and the areas of group).
 scheduler_option = click.option(
@@ -417,24 +424,7 @@ def import_nhs(mapping: Path, lists: Path, postcodes: Path, out_file: str, overw
 
 @main.command(context_settings=CONTEXT)
 @practice_inputs
-@click.option("--band", default="30000:50000", show_default=True, metavar="LOWER:UPPER",
-              help="Patients per group (30k:50k also works).")
-@click.option("--soft", is_flag=True, help="Allow groups outside the band, at --penalty per patient outside.")
-@click.option("--soft-above", is_flag=True,
-              help="Hard below, soft above: no group under the lower bound, groups over the upper one at --penalty "
-                   "per patient over (30-50k as it is read in practice).")
-@click.option("--penalty", type=float, default=10.0, show_default=True,
-              help="Soft band: cost per patient outside the band, in km of the distance objective.")
-@click.option("--band-for", "band_for", multiple=True, metavar="AREA=LOWER:UPPER",
-              help="Another band for groups in one sub-ICB or ICB, e.g. 11N=20000:50000 (repeatable).")
-@click.option("--contiguity/--no-contiguity", default=True, show_default=True,
-              help="Groups must be connected on the adjacency of practices.")
-@click.option("--within", type=click.Choice(["none", "sub_icb", "icb"]), default="none", show_default=True,
-              help="Groups may not cross this boundary (none: any practices of the selection may group).")
-@click.option("--cross-penalty", type=float, default=0.0, show_default=True,
-              help="With --within none: km per patient grouped outside its group's main sub-ICB.")
-@click.option("--max-diameter-km", type=float, help="Largest distance between two practices of a group.")
-@click.option("--count", type=int, help="Exact number of groups (in each area with --within).")
+@rule_options
 @click.option("--centres", type=click.Path(path_type=Path), metavar="FILE",
               help="Hub practices, one group around each: a practice_code column or one code per line.")
 @click.option("--objective", type=click.Choice(["distance", "alignment", "blend"]), default="distance",
@@ -442,11 +432,6 @@ def import_nhs(mapping: Path, lists: Path, postcodes: Path, out_file: str, overw
                                       "staff kept inside groups; or a blend of the two.")
 @click.option("--weight", type=float, default=0.5, show_default=True,
               help="For --objective blend: the share given to alignment (0-1).")
-@click.option("--current", type=click.Path(path_type=Path), metavar="FILE",
-              help="Current grouping practice_code,group (default: the practices' pcn_code column), for "
-                   "--move-penalty and the moved practices.")
-@click.option("--move-penalty", type=float, default=0.0, show_default=True,
-              help="km per patient of a practice leaving its current group (stability).")
 @search_options
 @click.option("--restarts", type=int, help="Heuristic starts per area, best kept (default: 4 quick, 8 standard, "
                                            "32 thorough).")
@@ -457,10 +442,8 @@ def import_nhs(mapping: Path, lists: Path, postcodes: Path, out_file: str, overw
 @boundary_option
 @output_options
 @reports_errors
-def group(band: str, soft: bool, soft_above: bool, penalty: float, band_for: tuple[str, ...], contiguity: bool, within: str,
-          cross_penalty: float, max_diameter_km: float | None, count: int | None, centres: Path | None,
-          objective: str, weight: float, current: Path | None, move_penalty: float, method: str, seed: int,
-          effort: str, restarts: int | None, workers: int | None, solver: str, time_limit: float, gap: float | None,
+def group(centres: Path | None, objective: str, weight: float, method: str, seed: int, effort: str,
+          restarts: int | None, workers: int | None, solver: str, time_limit: float, gap: float | None,
           best_effort: bool, scheduler: str | None, boundary: Path | None, out_dir: Path, overwrite: bool,
           formats: Any, no_maps: bool, **options: Any) -> None:
     """Group practices into networks within a population band, under the rules you state.
@@ -484,28 +467,19 @@ def group(band: str, soft: bool, soft_above: bool, penalty: float, band_for: tup
       clusterkit group practices.csv --sub-icb 00T --current pcns.csv --move-penalty 0.5 --soft --out out/stable
       clusterkit group practices.csv --icb QOP --boundary icb_boundaries.gpkg --format geojson,gpkg --out out/qop
     """
-    from dataclasses import replace
-
-    from clusterkit.problem.band import Band
-    from clusterkit.problem.grouping import GroupingProblem
     from clusterkit.parallel import scheduler_executor
     from clusterkit.runs import check_settings, run_grouping
-    from geodata import OutputSet, read_grouping, read_practice_list
+    from geodata import OutputSet, read_practice_list
     from geodata.write.outputs import write_outputs
 
     check_settings(restarts=restarts, workers=workers, time_limit=time_limit, gap=gap, seed=seed)
-    problem = GroupingProblem(
-        band=Band.parse(band), soft=soft, soft_above=soft_above, penalty=penalty, contiguity=contiguity, within=within,
-        cross_penalty=cross_penalty, max_diameter_km=max_diameter_km, band_for=_parse_band_for(band_for),
-        count=count, objective=objective, weight=weight, move_penalty=move_penalty,
-    )
-    encoding = options["encoding"]
-    sources = [options["practices"], options.get("relations"), options.get("attributes"), current, centres]
-    graph = load_inputs({**options, "adjacency_within": within})
-    labels = (read_grouping(current, graph, encoding=encoding) if current
-              else {p.code: p.group for p in graph.practices if p.group})
-    hubs = read_practice_list(centres, graph, encoding=encoding) if centres else ()
-    problem = replace(problem, current=labels or None, centres=hubs)
+    sources = [options["practices"], options.get("relations"), options.get("attributes"), options["current"], centres]
+    rules = {name: options.pop(name) for name in _RULES}
+    graph = load_inputs({**options, "adjacency_within": rules["within"]})
+    hubs = read_practice_list(centres, graph, encoding=options["encoding"]) if centres else ()
+    problem = _rules_of({**rules, "encoding": options["encoding"]}, graph, objective=objective, weight=weight,
+                        centres=hubs)
+    labels = dict(problem.current or {})
     output = OutputSet(out_dir, overwrite)  # a bad --out fails before the long computation
     try:
         with output, scheduler_executor(scheduler, workers=workers) as executor, \
