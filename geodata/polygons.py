@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -43,7 +44,7 @@ from clusterkit.errors import InputError
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.model.partition import UNGROUPED
 
-__all__ = ["BUFFER_M", "CRS", "group_polygons", "oriented", "read_boundary", "site_cells", "split_site",
+__all__ = ["BUFFER_M", "CRS", "group_areas", "group_polygons", "oriented", "read_boundary", "site_cells", "split_site",
            "study_boundary"]
 
 #: The CRS the areas are computed in (British National Grid, metres).
@@ -300,3 +301,29 @@ def oriented(shape: BaseGeometry) -> BaseGeometry:
     if not polygons:
         return Polygon()
     return polygons[0] if len(polygons) == 1 else MultiPolygon(polygons)
+
+
+#: The last group areas computed, so that one run's layers, PNG and HTML map share them: (graph, labels key,
+#: boundary, areas), the graph and boundary compared by identity.
+_AREAS: list[tuple[PracticeGraph, int, Any, Any]] = []
+
+
+def group_areas(graph: PracticeGraph, labels: Mapping[str, str], boundary: BaseGeometry | None = None):
+    """:func:`group_polygons`, kept for the next caller asking for the same grouping of the same graph (the last
+    four are kept): the layers and the maps of a run compute the areas once. Treat the frame as read-only.
+
+    Examples
+    --------
+    >>> from clusterkit.synthetic import synthetic_county
+    >>> county = synthetic_county(seed=1)
+    >>> labels = {practice.code: practice.group for practice in county.practices}
+    >>> group_areas(county, labels) is group_areas(county, dict(labels))
+    True
+    """
+    key = hash(tuple(sorted((code, label or UNGROUPED) for code, label in labels.items())))
+    for cached_graph, cached_key, cached_boundary, areas in _AREAS:
+        if cached_graph is graph and cached_key == key and cached_boundary is boundary:
+            return areas
+    areas = group_polygons(graph, labels, boundary)
+    _AREAS[:] = [*_AREAS[-3:], (graph, key, boundary, areas)]
+    return areas

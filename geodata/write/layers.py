@@ -23,7 +23,7 @@ import pandas as pd
 
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.model.partition import UNGROUPED
-from geodata.polygons import CRS, group_polygons
+from geodata.polygons import CRS, group_areas
 
 __all__ = ["LINK_KINDS", "PRACTICE_PROPERTIES", "practice_records", "practices_layer", "groups_layer", "links_layer", "moves_layer"]
 
@@ -86,7 +86,7 @@ def groups_layer(graph: PracticeGraph, labels: Mapping[str, str], table: pd.Data
     Adds ``parts`` (pieces of the area), ``area_km2`` and ``disconnected`` (not connected on the adjacency of
     practices, the rule a grouping obeys; a group in several pieces on the map is not always disconnected).
     """
-    areas = group_polygons(graph, labels, boundary).set_index("group")
+    areas = group_areas(graph, labels, boundary).set_index("group")
     groups = table["group"].tolist()
     frame = table.reset_index(drop=True).copy()
     frame["parts"] = [int(areas.loc[group, "parts"]) if group in areas.index else 0 for group in groups]

@@ -29,6 +29,7 @@ import shapely
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.model.partition import UNGROUPED
 from clusterkit.synthetic import SYNTHETIC_ICB
+from geodata.polygons import group_areas
 from geodata.write.styles import PALETTE as LAYER_PALETTE
 from geodata.write.styles import group_colours as colour_apart
 
@@ -79,23 +80,6 @@ def group_colours(areas: Any) -> dict[str, str]:
     colouring of the QGIS styles (:func:`geodata.write.styles.group_colours`) on the areas' contacts."""
     colours = colour_apart(areas["group"], group_adjacency(areas).edges())
     return {group: colours.get(group, UNGROUPED_COLOUR) for group in sorted(areas["group"])}
-
-
-#: The last areas computed, so that the PNG and the HTML map of one run share them: (graph, labels key, areas).
-_AREAS: list[tuple[PracticeGraph, int, Any, Any]] = []
-
-
-def group_areas(graph: PracticeGraph, labels: Mapping[str, str], boundary: Any = None) -> Any:
-    """:func:`geodata.polygons.group_polygons` of a grouping, kept for the next map of the same grouping."""
-    from geodata.polygons import group_polygons
-
-    key = hash(tuple(sorted((code, label or UNGROUPED) for code, label in labels.items())))
-    for cached_graph, cached_key, cached_boundary, areas in _AREAS:
-        if cached_graph is graph and cached_key == key and cached_boundary is boundary:
-            return areas
-    areas = group_polygons(graph, labels, boundary)
-    _AREAS[:] = [*_AREAS[-3:], (graph, key, boundary, areas)]
-    return areas
 
 
 def label_point(geometry: Any) -> Any:
