@@ -204,17 +204,22 @@ def read_mapping(path: str | Path) -> PracticeMapping:
     first_row: dict[str, int] = {}
     practices = []
     for row, cells in table:
-        code = cells[columns["code"]].upper()
-        if not code:
-            raise table.error("practice code is empty", row=row, column=columns["code"])
-        if code in first_row:
-            raise table.error(f"repeats a practice code (first on row {first_row[code]})", row=row,
-                              column=columns["code"], value=code)
-        first_row[code] = row
+        code = _new_code(table, row, cells[columns["code"]], columns["code"], first_row, "repeats a practice code")
         practices.append(MappedPractice(code, cells[columns["name"]], cells[columns["postcode"]],
                                         cells[columns["pcn_code"]], cells[columns["pcn_name"]],
                                         cells[columns["sub_icb"]].upper(), cells[columns["icb"]].upper(), row))
     return PracticeMapping(table.source, extract_date, tuple(practices))
+
+
+def _new_code(table: Table, row: int, cell: str, column: str, first_row: dict[str, int], repeated: str) -> str:
+    """The practice code in ``cell`` (upper case), checked to be given and not seen before; ``first_row`` learns it."""
+    code = cell.upper()
+    if not code:
+        raise table.error("practice code is empty", row=row, column=column)
+    if code in first_row:
+        raise table.error(f"{repeated} (first on row {first_row[code]})", row=row, column=column, value=code)
+    first_row[code] = row
+    return code
 
 
 def read_list_sizes(path: str | Path) -> ListSizes:
@@ -249,13 +254,7 @@ def read_list_sizes(path: str | Path) -> ListSizes:
     for row, cells in table:
         if any(cells[columns[field]].upper() != value for field, value in totals.items()):
             continue
-        code = cells[columns["code"]].upper()
-        if not code:
-            raise table.error("practice code is empty", row=row, column=columns["code"])
-        if code in first_row:
-            raise table.error(f"lists a practice twice (first on row {first_row[code]})", row=row,
-                              column=columns["code"], value=code)
-        first_row[code] = row
+        code = _new_code(table, row, cells[columns["code"]], columns["code"], first_row, "lists a practice twice")
         column = columns["patients"]
         count = parse_int(table, row, column, cells[column], what="a whole number of patients")
         if not 0 <= count <= MAX_LIST_SIZE:
