@@ -61,5 +61,5 @@ def solve_tasks(tasks: Sequence[PieceTask], *, workers: int | None = None, execu
     solutions: dict[int, PieceSolution] = {}
     for position, solution in run_tasks(solve_task, [tasks[k] for k in order], executor=executor, workers=workers):
         solutions[order[position]] = solution
-        tell(progress, len(solutions), len(tasks), f"{len(solutions)} of {len(tasks)} areas done")
+        tell(progress, len(solutions), len(tasks))
     return [solutions[k] for k in range(len(tasks))]

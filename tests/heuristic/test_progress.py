@@ -63,7 +63,7 @@ def test_several_areas_report_areas_done(county: PracticeGraph) -> None:
     calls, progress = _recorder()
     group_heuristic(county, GroupingProblem(within="sub_icb"), seed=0, effort="quick", workers=2, progress=progress)
     assert assert_counts_up_to_their_total(calls) == len(county.areas("sub_icb")) == 3
-    assert calls[-1][2] == "3 of 3 areas done"
+    assert [note for _, _, note in calls] == ["", "", ""]  # the count says it all
 
 
 @pytest.fixture
