@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 
 def _on_call(module: str, name: str) -> Callable[..., Any]:
-    """The function ``name`` of ``geodata.write.<module>``, imported when first called: a run that writes only
-    CSV never imports shapely, GDAL, matplotlib or folium, and a grouping never the budget writers."""
+    """The function ``name`` of ``geodata.write.<module>``, imported when first called: a run that writes no map
+    never imports matplotlib or folium, one that writes no report no scikit-learn, and a grouping never the
+    budget or ensemble writers."""
 
     def call(*args: Any, **kwargs: Any) -> Any:
         return getattr(import_module(f"geodata.write.{module}"), name)(*args, **kwargs)
