@@ -483,7 +483,7 @@ def group(centres: Path | None, objective: str, weight: float, method: str, seed
     output = OutputSet(out_dir, overwrite)  # a bad --out fails before the long computation
     try:
         with output, scheduler_executor(scheduler, workers=workers) as executor, \
-                _progress_bar("areas", "area") as progress:
+                _progress_bar("grouping", "step") as progress:
             run = run_grouping(graph, problem, method=method, seed=seed, time_limit=time_limit, solver=solver,
                                gap=gap, restarts=restarts, effort=effort, workers=workers, executor=executor,
                                best_effort=best_effort, current=labels, sources=sources, progress=progress,
@@ -589,7 +589,7 @@ def demo(out_dir: Path, overwrite: bool, formats: Any, no_maps: bool, seed: int,
         click.echo(area_text(described).removesuffix("\nok"))
         problem = GroupingProblem()
         click.echo(f"\ngrouping: heuristic, band {problem.band}, contiguous, {problem.objective} objective")
-        with _progress_bar("areas", "area") as progress:
+        with _progress_bar("grouping", "step") as progress:
             run = run_grouping(graph, problem, seed=seed, command="demo", progress=progress,
                                sources=[(str(output.out / path.name), path) for path in inputs],
                                extra={"county": described.to_dict()}, boundary=boundary,

@@ -12,23 +12,38 @@ The public API, in the shapes a notebook uses::
     write_outputs(run, "out/")
 
 The core (model, problem, heuristic, metrics, budgets, results) imports no solver and no file format; the
-names that live in :mod:`solvers`, :mod:`geodata` and :mod:`clusterkit.runs` are imported on first use.
+names of the package, the model's included, are imported on first use (:mod:`clusterkit.lazy`), so that a
+command pays only for the modules it uses.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING
 
 from clusterkit.errors import ClusterkitError, InfeasibleError, InputError, SolverError
-from clusterkit.model import LAYERS, RELATION_KINDS, UNGROUPED, Partition, Practice, PracticeGraph, Relation
-from clusterkit.problem import Band, GroupingProblem
-from clusterkit.results import Grouping, Outcome, Status
+from clusterkit.lazy import lazy_names
+
+if TYPE_CHECKING:
+    from clusterkit.model import LAYERS, RELATION_KINDS, UNGROUPED, Partition, Practice, PracticeGraph, Relation
+    from clusterkit.problem import Band, GroupingProblem
+    from clusterkit.results import Grouping, Outcome, Status
 
 __version__ = "0.1.0"
 
-#: Public names imported on first use: name -> module.
+#: Public names imported on first use (``clusterkit --help`` imports none of them): name -> module.
 _LAZY = {
+    "LAYERS": "clusterkit.model",
+    "RELATION_KINDS": "clusterkit.model",
+    "UNGROUPED": "clusterkit.model",
+    "Partition": "clusterkit.model",
+    "Practice": "clusterkit.model",
+    "PracticeGraph": "clusterkit.model",
+    "Relation": "clusterkit.model",
+    "Band": "clusterkit.problem",
+    "GroupingProblem": "clusterkit.problem",
+    "Grouping": "clusterkit.results",
+    "Outcome": "clusterkit.results",
+    "Status": "clusterkit.results",
     "group_heuristic": "clusterkit.heuristic",
     "evaluate_grouping": "clusterkit.metrics",
     "BudgetProblem": "clusterkit.budgets",
@@ -54,26 +69,8 @@ __all__ = [
     "InfeasibleError",
     "InputError",
     "SolverError",
-    "LAYERS",
-    "RELATION_KINDS",
-    "UNGROUPED",
-    "Band",
-    "Grouping",
-    "GroupingProblem",
-    "Outcome",
-    "Partition",
-    "Practice",
-    "PracticeGraph",
-    "Relation",
-    "Status",
     *_LAZY,
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'clusterkit' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, globals(), _LAZY)

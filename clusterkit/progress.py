@@ -15,11 +15,12 @@ Examples
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 from clusterkit.results import relative_gap
 
-__all__ = ["Progress", "tell", "gap_note"]
+__all__ = ["Progress", "tell", "gap_note", "best_note"]
 
 
 class Progress(Protocol):
@@ -52,3 +53,22 @@ def gap_note(phase: str, incumbent: float | None, bound: float | None) -> str:
     if bound is None:
         return f"{phase}: incumbent {incumbent:.4f}, no bound yet"
     return f"{phase}: incumbent {incumbent:.4f}, bound {bound:.4f}, gap {relative_gap(incumbent, bound) or 0.0:.2%}"
+
+
+def best_note(step: str, scores: Iterable[tuple[float, float]]) -> str:
+    """A one-line state of a search: the step just finished and the best of ``scores`` so far.
+
+    ``scores`` are the ``(violation, cost)`` of the groupings found; the best has the least violation, then the
+    least cost (a piece's cost is its objective per patient: km for the distance objective).
+
+    Examples
+    --------
+    >>> best_note("restart 2 of 8", [(0.0, 0.91), (0.0, 0.8123), (1.5, 0.5)])
+    'restart 2 of 8: best 0.8123'
+    >>> best_note("restart 1 of 8", [(2.0, 0.7)])
+    'restart 1 of 8: none meets the hard rules yet'
+    """
+    best = min(scores, default=None)
+    if best is None or best[0] > 1e-9:
+        return f"{step}: none meets the hard rules yet"
+    return f"{step}: best {best[1]:.4f}"

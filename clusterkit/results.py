@@ -12,10 +12,11 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
-
-from clusterkit.model.partition import Partition
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from clusterkit.model.partition import Partition
 
 __all__ = ["Status", "Outcome", "OutcomeView", "Grouping", "relative_gap", "worst_status"]
 

@@ -10,7 +10,6 @@ stands alone and is flagged.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from concurrent.futures import Executor
 
 import numpy as np
@@ -28,6 +27,7 @@ from clusterkit.problem.grouping import GroupingProblem
 from clusterkit.problem.piece import PieceProblem
 from clusterkit.problem.pieces import adjacency_for, piece_problems
 from clusterkit.problem.score import RULES, GroupScorer
+from clusterkit.progress import Progress
 from clusterkit.results import Grouping, Outcome, Status
 
 __all__ = ["group_heuristic", "unmet_rules"]
@@ -42,7 +42,7 @@ def group_heuristic(
     workers: int | None = None,
     executor: Executor | None = None,
     set_partition: SetPartition | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> Grouping:
     """Group practices by region growing and local search; deterministic for a ``seed``.
 
@@ -66,7 +66,8 @@ def group_heuristic(
         The set-partitioning solver that recombines the restarts of a piece
         (:func:`solvers.partition.solve_set_partition`); without one, restarts are not recombined.
     progress : callable, optional
-        Called with ``(pieces done, pieces)``.
+        ``progress(done, total, note)``: for one piece, its restarts and oscillations done, with the best score
+        so far; for several, the pieces done (see :func:`~clusterkit.heuristic.tasks.solve_tasks`).
 
     Returns
     -------

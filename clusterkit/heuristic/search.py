@@ -25,6 +25,7 @@ from clusterkit.heuristic.repair import repair
 from clusterkit.heuristic.resplit import resplit_pass
 from clusterkit.heuristic.state import Memo, State
 from clusterkit.problem.score import GroupScorer, connected
+from clusterkit.progress import Progress, best_note, tell
 
 __all__ = ["PieceSolution", "solve_piece"]
 
@@ -125,7 +126,8 @@ def _swap_relation_delta(state: State, unit: int, other: int, source: int, targe
 
 def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.ndarray | None = None,
                 keep_alternatives: bool = False, *, oscillate: int,
-                set_partition: SetPartition | None = None, deadline: float | None = None) -> PieceSolution:
+                set_partition: SetPartition | None = None, deadline: float | None = None,
+                progress: Progress | None = None) -> PieceSolution:
     """Best of ``restarts`` runs of region growing + local search on one piece (deterministic per seed).
 
     With ``initial`` (a group per unit), the first run starts from it instead of region growing. The
@@ -133,6 +135,8 @@ def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.nda
     with a ``set_partition`` solver, the groups of every feasible result are recombined (:func:`recombine`).
     With a ``deadline`` (a ``time.perf_counter()`` value), no restart or oscillation starts after it (the first
     restart always runs): the exact method's pool of starts keeps to its share of the time limit.
+    ``progress(done, total, note)`` is told of each restart and oscillation finished, with the best score so far
+    (:func:`~clusterkit.progress.best_note`); it changes nothing in the search.
     """
     rng = np.random.default_rng(seed)
     if len(problem.units) == 1:
@@ -142,6 +146,7 @@ def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.nda
     memo = Memo(GroupScorer(problem, distance))
     runs = restarts if initial is not None else max(restarts, len(counts))
     results: list[tuple[tuple[float, float], np.ndarray]] = []
+    steps = runs + min(oscillate, runs)
     for attempt in range(runs):
         if attempt and deadline is not None and time.perf_counter() > deadline:
             break
@@ -150,6 +155,7 @@ def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.nda
         state = State(problem, start, memo)
         _local_search(state, rng)
         results.append((state.totals(), state.unit_group.copy()))
+        tell(progress, attempt + 1, steps, best_note(f"restart {attempt + 1} of {runs}", [r[0] for r in results]))
     ranked = sorted(range(len(results)), key=lambda k: (_rounded(results[k][0]), k))
     seen: set[tuple[float, float]] = set()
     relaxed_memos: dict[float, Memo] = {}
@@ -161,6 +167,7 @@ def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.nda
         seen.add(_rounded(results[k][0]))
         state = _oscillate(problem, results[k][1], distance, rng, memo, relaxed_memos)
         results[k] = (state.totals(), state.unit_group.copy())
+        tell(progress, runs + len(seen), steps, best_note(f"oscillation {len(seen)}", [r[0] for r in results]))
     feasible = [unit_group for score, unit_group in results if score[0] <= 1e-9]
     if set_partition is not None and len(feasible) > 1 and not problem.hubs and not problem.relation_weight:
         combined = recombine(feasible, len(problem.units), memo.scorer.evaluate, set_partition, problem.count)
@@ -176,6 +183,7 @@ def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.nda
         if best is None or score[0] < best[0][0] - 1e-9 or (abs(score[0] - best[0][0]) <= 1e-9 and score[1] < best[0][1] - 1e-12):
             best = (score, unit_group)
     assert best is not None
+    tell(progress, steps, steps, best_note("search done", [best[0]]))
     (violation, cost), unit_group = best
     _, unit_group = np.unique(unit_group, return_inverse=True)
     return PieceSolution(problem.name, unit_group.astype(np.int64), violation, cost, int(unit_group.max()) + 1,

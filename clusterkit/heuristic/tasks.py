@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
@@ -12,6 +12,7 @@ from clusterkit.heuristic.recombine import SetPartition
 from clusterkit.heuristic.search import PieceSolution, solve_piece
 from clusterkit.parallel import run_tasks
 from clusterkit.problem.piece import PieceProblem
+from clusterkit.progress import Progress, tell
 
 __all__ = ["PARALLEL_MIN_PRACTICES", "PieceTask", "solve_task", "solve_tasks"]
 
@@ -36,25 +37,29 @@ class PieceTask:
     set_partition: SetPartition | None = None
 
 
-def solve_task(task: PieceTask) -> PieceSolution:
-    """Solve one :class:`PieceTask` (deterministic for its seed)."""
+def solve_task(task: PieceTask, progress: Progress | None = None) -> PieceSolution:
+    """Solve one :class:`PieceTask` (deterministic for its seed; ``progress`` is told of its search's steps)."""
     return solve_piece(task.piece, task.seed, task.restarts, task.initial, oscillate=task.oscillate,
-                       set_partition=task.set_partition)
+                       set_partition=task.set_partition, progress=progress)
 
 
 def solve_tasks(tasks: Sequence[PieceTask], *, workers: int | None = None, executor: Executor | None = None,
-                progress: Callable[[int, int], None] | None = None) -> list[PieceSolution]:
+                progress: Progress | None = None) -> list[PieceSolution]:
     """Solve every task, largest first, through :func:`~clusterkit.parallel.run_tasks`; results in task order.
 
     Without an ``executor``, tasks of fewer than :data:`PARALLEL_MIN_PRACTICES` practices in all run in this
-    process. ``progress(done, total)`` is called as each task finishes.
+    process. ``progress(done, total, note)`` counts what there is to count where it is known: a single task
+    without an ``executor`` runs here (as :func:`~clusterkit.parallel.run_tasks` would run it), and reports
+    its restarts and oscillations done, with the best score so far; several tasks, or one on an executor,
+    report the tasks done, as each finishes. The search is the same either way.
     """
+    if len(tasks) == 1 and executor is None:
+        return [solve_task(tasks[0], progress)]
     if executor is None and sum(len(task.piece.codes) for task in tasks) < PARALLEL_MIN_PRACTICES:
         workers = 1
     order = sorted(range(len(tasks)), key=lambda k: (-len(tasks[k].piece.codes), k))
     solutions: dict[int, PieceSolution] = {}
     for position, solution in run_tasks(solve_task, [tasks[k] for k in order], executor=executor, workers=workers):
         solutions[order[position]] = solution
-        if progress:
-            progress(len(solutions), len(tasks))
+        tell(progress, len(solutions), len(tasks))
     return [solutions[k] for k in range(len(tasks))]

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from clusterkit.metrics.grouping import GroupingMetrics, evaluate_grouping, moved_practices
 from clusterkit.model.graph import PracticeGraph
@@ -142,6 +141,8 @@ def compare_groupings(graph: PracticeGraph, first: Partition | Mapping[str, str]
     labels_first = [first.part_of(code) for code in both]
     labels_second = [second.part_of(code) for code in both]
     if both:
+        from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score  # slow to import: only when comparing
+
         ari = float(adjusted_rand_score(labels_first, labels_second))
         nmi = float(normalized_mutual_info_score(labels_first, labels_second))
     else:

@@ -32,6 +32,7 @@ import scipy.sparse as sp
 from clusterkit.errors import InputError
 from clusterkit.model.adjacency import build_adjacency
 from clusterkit.model.practice import RELATION_KINDS, Practice, Relation
+from clusterkit.model.selection import AreaSelection
 
 
 #: The edge layers every graph has (possibly empty).
@@ -166,32 +167,13 @@ class PracticeGraph:
             When a code selects no practice, or the combination selects none; the message lists the
             codes that exist.
         """
-        icbs = {code.strip().upper() for code in icb or () if code.strip()}
-        sub_icbs = {code.strip().upper() for code in sub_icb or () if code.strip()}
-        if not icbs and not sub_icbs:
+        selection = AreaSelection.of(icb, sub_icb)
+        if not selection:
             return self
-        for option, wanted, attribute, label in (("icb", icbs, "icb", "ICB"), ("sub_icb", sub_icbs, "sub_icb", "sub-ICB")):
-            present = {(getattr(p, attribute) or "").upper() for p in self.practices} - {""}
-            for code in sorted(wanted):
-                if code not in present:
-                    examples = ", ".join(sorted(present)[:12]) or "none (the file has no such column)"
-                    more = "" if len(present) <= 12 else f", ... ({len(present)} in all)"
-                    raise InputError(
-                        f"{label} code {code!r} selects no practice; codes in the input: "
-                        f"{examples}{more}",
-                        source=option,
-                    )
-        chosen = [
-            p.code
-            for p in self.practices
-            if (not icbs or (p.icb or "").upper() in icbs) and (not sub_icbs or (p.sub_icb or "").upper() in sub_icbs)
-        ]
-        if not chosen:
-            raise InputError(
-                f"no practice is in ICB {', '.join(sorted(icbs))} and sub-ICB {', '.join(sorted(sub_icbs))} at once",
-                source="icb/sub_icb",
-            )
-        return self.subset(chosen).with_meta(selection={"icb": sorted(icbs), "sub_icb": sorted(sub_icbs)})
+        chosen = [p.code for p in self.practices if selection.keeps(p.icb, p.sub_icb)]
+        selection.check({(p.icb or "").upper() for p in self.practices},
+                        {(p.sub_icb or "").upper() for p in self.practices}, len(chosen))
+        return self.subset(chosen).with_meta(selection=selection.meta())
 
     # ------------------------------------------------------------------ views
     @cached_property

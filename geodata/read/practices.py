@@ -15,10 +15,12 @@ from clusterkit.errors import InputError
 from clusterkit.model.coordinates import UK_BOUNDS, in_uk, to_bng, to_wgs84
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.model.practice import DEFAULT_FUNDING_PER_PATIENT, Practice
+from clusterkit.model.selection import AreaSelection
 from geodata.read.tables import (Table, check_file, parse_bool, parse_coordinate, parse_float, parse_int, read_table,
                                   resolve_columns)
 
-__all__ = ["PRACTICE_COLUMNS", "PRACTICES_FILE_HEADER", "VECTOR_SUFFIXES", "practices_from_table", "read_practices"]
+__all__ = ["PRACTICE_COLUMNS", "PRACTICES_FILE_HEADER", "VECTOR_SUFFIXES", "practices_from_table", "read_practices",
+           "read_study_practices"]
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,27 @@ def read_practices(
     InputError
         On the first problem, naming the file, row, column and value.
     """
+    return read_study_practices(path, columns=columns, encoding=encoding, funding_per_patient=funding_per_patient,
+                                icb=icb, sub_icb=sub_icb, layer=layer)[0]
+
+
+def read_study_practices(
+    path: str | Path,
+    *,
+    columns: Mapping[str, str | None] | None = None,
+    encoding: str = "utf-8",
+    funding_per_patient: float = DEFAULT_FUNDING_PER_PATIENT,
+    icb: Sequence[str] | None = None,
+    sub_icb: Sequence[str] | None = None,
+    layer: str | None = None,
+) -> tuple[PracticeGraph, frozenset[str]]:
+    """The practices of the selected areas, as :func:`read_practices` reads them, and every practice code of the
+    file (against which a relations file is checked: it may name practices outside the selection).
+
+    Every row of the selection is validated in full. A row outside it is checked only for what the selection and
+    the codes need (its practice code, present and not repeated; its ICB and sub-ICB), and never built into a
+    practice: reading one ICB of the national file costs little more than reading that ICB alone.
+    """
     if funding_per_patient < 0 or not math.isfinite(funding_per_patient):
         raise InputError("funding per patient must be a non-negative number", value=funding_per_patient)
     file = check_file(path)
@@ -95,11 +118,14 @@ def read_practices(
         table = _read_vector(file, str(path), layer)
     else:
         table = read_table(file, encoding=encoding, what="practice rows")
-    practices, used = _practices_from_table(table, columns or {}, funding_per_patient)
-    graph = PracticeGraph.from_practices(practices, meta={"source": str(path), "columns": used,
-                                                          "funding_per_patient": funding_per_patient})
-    log.info("read %d practices (%d patients) from %s", len(graph), graph.population, path)
-    return graph.select(icb=icb, sub_icb=sub_icb)
+    selection = AreaSelection.of(icb, sub_icb)
+    practices, used, codes = _practices_from_table(table, columns or {}, funding_per_patient, selection)
+    meta: dict[str, Any] = {"source": str(path), "columns": used, "funding_per_patient": funding_per_patient}
+    if selection:
+        meta["selection"] = selection.meta()
+    graph = PracticeGraph.from_practices(practices, meta=meta)
+    log.info("read %d practices (%d patients) of the %d in %s", len(graph), graph.population, len(codes), path)
+    return graph, codes
 
 
 def _read_vector(file: Path, source: str, layer: str | None) -> Table:
@@ -157,12 +183,16 @@ def practices_from_table(table: Table, explicit: Mapping[str, str | None] | None
     ``explicit`` maps fields to column names as :func:`read_practices`'s ``columns`` do. Raises
     :class:`InputError` on the first problem, located in ``table``.
     """
-    return _practices_from_table(table, explicit or {}, funding)[0]
+    return _practices_from_table(table, explicit or {}, funding, AreaSelection())[0]
 
 
-def _practices_from_table(table: Table, explicit: Mapping[str, str | None],
-                          funding: float) -> tuple[list[Practice], dict[str, str]]:
-    """The practices of ``table`` and the column each field was read from."""
+def _practices_from_table(table: Table, explicit: Mapping[str, str | None], funding: float,
+                          selection: AreaSelection) -> tuple[list[Practice], dict[str, str], frozenset[str]]:
+    """The practices of ``table`` in ``selection``, the column each field was read from, and every code.
+
+    Raises :class:`InputError` on the first problem of a selected row, on an empty or repeated code in any row,
+    and when the selection selects nothing (:meth:`AreaSelection.check`).
+    """
     by_lower = {name.lower() for name in table.header}
     has_latlon = any(n in by_lower for n in PRACTICE_COLUMNS["lat"]) or bool(explicit.get("lat"))
     required = ["code", "list_size"] + (["lat", "lon"] if has_latlon or not _has_xy(by_lower, explicit) else ["x", "y"])
@@ -182,8 +212,10 @@ def _practices_from_table(table: Table, explicit: Mapping[str, str | None],
 
     first_row: dict[str, int] = {}
     records: list[dict[str, Any]] = []
+    code_column, icb_column, sub_icb_column = columns["code"], columns.get("icb", ""), columns.get("sub_icb", "")
+    icbs: set[str] = set()
+    sub_icbs: set[str] = set()
     for row, cells in table:
-        code_column = columns["code"]
         code = cells.get(code_column, "").strip().upper()
         if not code:
             raise table.error("practice code is empty", row=row, column=code_column)
@@ -191,6 +223,12 @@ def _practices_from_table(table: Table, explicit: Mapping[str, str | None],
             raise table.error(f"duplicate practice code (first on {table.row_label} {first_row[code]})", row=row,
                               column=code_column, value=code)
         first_row[code] = row
+        if selection:
+            icb, sub_icb = cells.get(icb_column, "").upper(), cells.get(sub_icb_column, "").upper()
+            icbs.add(icb)
+            sub_icbs.add(sub_icb)
+            if not selection.keeps(icb, sub_icb):
+                continue
         size_column = columns["list_size"]
         list_size = parse_int(table, row, size_column, cells.get(size_column, ""), what="a whole number of patients")
         if list_size < 0:
@@ -230,6 +268,8 @@ def _practices_from_table(table: Table, explicit: Mapping[str, str | None],
             "attributes": attributes,
         })
 
+    if selection:
+        selection.check(icbs, sub_icbs, len(records))
     first = np.array([r["a"] for r in records])
     second = np.array([r["b"] for r in records])
     if use_xy:
@@ -276,7 +316,7 @@ def _practices_from_table(table: Table, explicit: Mapping[str, str | None],
     if empty:
         log.warning("%s: %d practice(s) have list size 0 (no registered patients), kept as they are: %s",
                     table.source, len(empty), ", ".join(empty[:10]) + (", ..." if len(empty) > 10 else ""))
-    return practices, dict(sorted(columns.items()))
+    return practices, dict(sorted(columns.items())), frozenset(first_row)
 
 
 def _has_xy(by_lower: set[str], explicit: Mapping[str, str | None]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from pathlib import Path
 
 from clusterkit.errors import InputError
@@ -29,12 +30,13 @@ GROUPING_COLUMNS = {
 _KINDS_HELP = "alignment, shared_staff:<resource>, must_link or cannot_link"
 
 
-def _known_code(table: Table, row: int, column: str, text: str, graph: PracticeGraph) -> str:
+def _known_code(table: Table, row: int, column: str, text: str, graph: PracticeGraph,
+                known: Collection[str] | None = None) -> str:
     code = text.strip().upper()
     if not code:
         raise table.error("practice code is empty", row=row, column=column)
-    if code not in graph.index:
-        selection = graph.meta.get("selection")
+    if code not in (graph.index if known is None else known):
+        selection = graph.meta.get("selection") if known is None else None
         if selection:
             chosen = " ".join([f"--icb {c}" for c in selection.get("icb", ())] +
                               [f"--sub-icb {c}" for c in selection.get("sub_icb", ())])
@@ -44,8 +46,10 @@ def _known_code(table: Table, row: int, column: str, text: str, graph: PracticeG
     return code
 
 
-def read_relations(path: str | Path, graph: PracticeGraph, encoding: str = "utf-8") -> tuple[Relation, ...]:
-    """Read and validate a long relations table against the practices of ``graph``.
+def read_relations(path: str | Path, graph: PracticeGraph, encoding: str = "utf-8", *,
+                   known: Collection[str] | None = None) -> tuple[Relation, ...]:
+    """Read and validate a long relations table against the practices of ``graph`` (or the codes ``known``: every
+    practice of the file ``graph`` was selected from, when a relation may name one outside the selection).
 
     Columns ``a,b,kind,value``. ``kind`` is ``alignment`` (value in [0, 1]), ``shared_staff:<resource>``
     (value > 0, FTE or count; blank means 1), ``must_link`` or ``cannot_link`` (value blank or 1).
@@ -61,8 +65,8 @@ def read_relations(path: str | Path, graph: PracticeGraph, encoding: str = "utf-
     relations: list[Relation] = []
     first_row: dict[tuple[str, str, str, str | None], int] = {}
     for row, cells in table:
-        a = _known_code(table, row, columns["a"], cells[columns["a"]], graph)
-        b = _known_code(table, row, columns["b"], cells[columns["b"]], graph)
+        a = _known_code(table, row, columns["a"], cells[columns["a"]], graph, known)
+        b = _known_code(table, row, columns["b"], cells[columns["b"]], graph, known)
         if a == b:
             raise table.error("relates a practice to itself", row=row, column=columns["b"], value=cells[columns["b"]])
         kind_text = cells[columns["kind"]].strip()

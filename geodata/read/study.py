@@ -10,7 +10,7 @@ from clusterkit.model.graph import PracticeGraph
 from clusterkit.model.practice import DEFAULT_FUNDING_PER_PATIENT
 from clusterkit.model.relations import alignment_from_attributes
 from geodata.read.attributes import read_attributes
-from geodata.read.practices import read_practices
+from geodata.read.practices import read_study_practices
 from geodata.read.relations import read_relations
 
 __all__ = ["load_study_area"]
@@ -32,8 +32,10 @@ def load_study_area(
 ) -> PracticeGraph:
     """Read practices and relations, keep the selected areas and build the adjacency layer.
 
-    Relations are checked against every practice of the file (a relation may name a practice outside
-    the selected area; it is then left out), and the adjacency is built on the selection only.
+    Only the rows of the selected areas become practices (the others are checked for their codes and areas:
+    :func:`~geodata.read.practices.read_study_practices`). Relations are checked against every practice of the
+    file (a relation may name a practice outside the selected area; it is then left out), and the adjacency is
+    built on the selection only.
 
     Parameters
     ----------
@@ -53,10 +55,10 @@ def load_study_area(
         Attributes to build the alignment layer from (adjacent pairs; numeric by similarity, categorical by
         equality; see :func:`clusterkit.model.relations.alignment_from_attributes`).
     """
-    graph = read_practices(practices, columns=columns, encoding=encoding, funding_per_patient=funding_per_patient)
+    graph, codes = read_study_practices(practices, columns=columns, encoding=encoding,
+                                        funding_per_patient=funding_per_patient, icb=icb, sub_icb=sub_icb)
     if relations is not None:
-        graph = graph.with_relations(read_relations(relations, graph, encoding=encoding))
-    graph = graph.select(icb=icb, sub_icb=sub_icb)
+        graph = graph.with_relations(read_relations(relations, graph, encoding=encoding, known=codes))
     if attributes is not None:
         graph = graph.with_attributes(read_attributes(attributes, graph, tuple(alignment_from) or None, encoding))
     if adjacency:

@@ -4,10 +4,12 @@ practices that changed group, with both labels; ``moves.geojson`` is drawn from 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from clusterkit.metrics.compare import Comparison
 from geodata.write.files import write_csv, write_json, write_text
+
+if TYPE_CHECKING:
+    from clusterkit.metrics.compare import Comparison
 
 __all__ = ["comparison_markdown", "write_comparison_markdown", "write_comparison_json", "write_moves_csv",
            "comparison_moves"]

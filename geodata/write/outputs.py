@@ -12,25 +12,49 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clusterkit.errors import InputError
-from geodata.write.budgets import write_assignments_csv, write_exposure_csv
-from geodata.write.comparison import write_comparison_json, write_comparison_markdown, write_moves_csv
-from geodata.write.explore import (kept_candidates, write_candidates, write_co_assignment, write_consensus,
-                                   write_ensemble_csv, write_pareto_png, write_stability_csv, write_sweep_csv)
-from geodata.write.files import write_json, write_text
-from geodata.write.geojson import write_geojson
-from geodata.write.geopackage import write_geopackage
-from geodata.write.grouping import write_groups, write_groups_table
-from geodata.write.maps import (write_comparison_map, write_grouping_map, write_holders_map, write_stability_map,
-                               write_tiers_map)
-from geodata.write.report import write_report
-from geodata.write.run_layers import MapLayer, layers_of
-from geodata.write.tiers import write_tiers_csv, write_tiers_table
-from geodata.write.webmap import (write_comparison_webmap, write_grouping_webmap, write_holders_webmap,
-                                  write_tiers_webmap)
+
+if TYPE_CHECKING:
+    from geodata.write.run_layers import MapLayer
+
+
+def _on_call(module: str, name: str) -> Callable[..., Any]:
+    """The function ``name`` of ``geodata.write.<module>``, imported when first called: a run that writes no map
+    never imports matplotlib or folium, one that writes no report no scikit-learn, and a grouping never the
+    budget or ensemble writers."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(import_module(f"geodata.write.{module}"), name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+write_assignments_csv, write_exposure_csv = (_on_call("budgets", name) for name in (
+    "write_assignments_csv", "write_exposure_csv"))
+write_comparison_json, write_comparison_markdown, write_moves_csv = (_on_call("comparison", name) for name in (
+    "write_comparison_json", "write_comparison_markdown", "write_moves_csv"))
+(kept_candidates, write_candidates, write_co_assignment, write_consensus, write_ensemble_csv, write_pareto_png,
+ write_stability_csv, write_sweep_csv) = (_on_call("explore", name) for name in (
+    "kept_candidates", "write_candidates", "write_co_assignment", "write_consensus", "write_ensemble_csv",
+    "write_pareto_png", "write_stability_csv", "write_sweep_csv"))
+write_json, write_text = (_on_call("files", name) for name in ("write_json", "write_text"))
+write_geojson = _on_call("geojson", "write_geojson")
+write_geopackage = _on_call("geopackage", "write_geopackage")
+write_groups, write_groups_table = (_on_call("grouping", name) for name in ("write_groups", "write_groups_table"))
+write_comparison_map, write_grouping_map, write_holders_map, write_stability_map, write_tiers_map = (
+    _on_call("maps", name) for name in ("write_comparison_map", "write_grouping_map", "write_holders_map",
+                                        "write_stability_map", "write_tiers_map"))
+write_report = _on_call("report", "write_report")
+layers_of = _on_call("run_layers", "layers_of")
+write_tiers_csv, write_tiers_table = (_on_call("tiers", name) for name in ("write_tiers_csv", "write_tiers_table"))
+write_comparison_webmap, write_grouping_webmap, write_holders_webmap, write_tiers_webmap = (
+    _on_call("webmap", name) for name in ("write_comparison_webmap", "write_grouping_webmap",
+                                          "write_holders_webmap", "write_tiers_webmap"))
 
 __all__ = ["DEFAULT_FORMATS", "FORMATS", "MAP_FORMATS", "OutputFile", "OUTPUTS", "parse_formats", "write_outputs"]
 
