@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -524,8 +525,8 @@ def _progress_bar(description: str, unit: str) -> Iterator[Progress]:
         def progress(done: int, total: int, note: str = "") -> None:
             if bar.total != total:
                 bar.total = total
-            if note:
-                bar.set_postfix_str(note, refresh=False)
+            if note:  # a new note with no step done (an exact run's phase) is drawn at once, past the delay
+                bar.set_postfix_str(note, refresh=done == bar.n and time.time() - bar.start_t >= bar.delay)
             bar.update(done - bar.n)
 
         yield progress
