@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from clusterkit.compiled import use_compiled
 from clusterkit.problem.piece import PieceProblem
 from clusterkit.model.coordinates import distance_matrix
 from clusterkit.heuristic.construction import group_counts, grow
@@ -38,12 +39,30 @@ def _better(delta_violation: float, delta_cost: float) -> bool:
 
 
 def _local_search(state: State, rng: np.random.Generator, max_passes: int = 60) -> None:
-    """Moves and swaps until no improving one remains (or ``max_passes``)."""
+    """Moves and swaps until no improving one remains (or ``max_passes``).
+
+    With the compiled core (:mod:`clusterkit.heuristic.kernels`, see :mod:`clusterkit.compiled`) the move
+    and swap passes run compiled; they make the same moves as the Python passes below.
+    """
     p = state.problem
     fixed = set(p.hubs)
     units = np.arange(len(p.units))
     dirty = set(state.members)
+    compiled = state.compiled
     for _ in range(max_passes):
+        if compiled is not None:
+            checking, dirty = dirty, set()
+            improved = compiled.move_pass(state, rng.permutation(units), checking, dirty)
+            if not improved:
+                improved = compiled.swap_pass(state)
+                if not improved:
+                    improved = resplit_pass(state, fixed)
+                if not improved and sum(score[0] for score in state.score.values()) > 1e-9:
+                    improved = repair(state, fixed, rng)
+                if not improved:
+                    return
+                dirty = set(state.members)
+            continue
         improved = False
         # a unit is looked at again only if its group or a neighbouring group changed since the last look
         checking, dirty = dirty, set()
@@ -125,7 +144,8 @@ def _swap_relation_delta(state: State, unit: int, other: int, source: int, targe
 
 def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.ndarray | None = None,
                 keep_alternatives: bool = False, *, oscillate: int,
-                set_partition: SetPartition | None = None, deadline: float | None = None) -> PieceSolution:
+                set_partition: SetPartition | None = None, deadline: float | None = None,
+                compiled: bool | None = None) -> PieceSolution:
     """Best of ``restarts`` runs of region growing + local search on one piece (deterministic per seed).
 
     With ``initial`` (a group per unit), the first run starts from it instead of region growing. The
@@ -133,13 +153,17 @@ def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.nda
     with a ``set_partition`` solver, the groups of every feasible result are recombined (:func:`recombine`).
     With a ``deadline`` (a ``time.perf_counter()`` value), no restart or oscillation starts after it (the first
     restart always runs): the exact method's pool of starts keeps to its share of the time limit.
+    ``compiled`` chooses the compiled core (same result, faster; None: by the piece's size, see
+    :func:`clusterkit.compiled.use_compiled`).
     """
     rng = np.random.default_rng(seed)
     if len(problem.units) == 1:
         return PieceSolution(problem.name, np.zeros(1, np.int64), *_single_score(problem), 1, 1, seed)
     counts = group_counts(problem)
     distance = distance_matrix(problem.xy)
-    memo = Memo(GroupScorer(problem, distance))
+    if compiled is None:
+        compiled = use_compiled(len(problem.codes))
+    memo = _memo(problem, distance, compiled)
     runs = restarts if initial is not None else max(restarts, len(counts))
     results: list[tuple[tuple[float, float], np.ndarray]] = []
     for attempt in range(runs):
@@ -182,6 +206,18 @@ def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.nda
                         runs, seed, tuple(alternatives))
 
 
+def _memo(problem: PieceProblem, distance: np.ndarray, compiled: bool) -> Memo:
+    """The shared state of a piece's searches: its scorer, and with ``compiled`` the compiled passes (the
+    relation terms have no kernel: searches with them stay in Python)."""
+    scorer = GroupScorer(problem, distance)
+    passes = None
+    if compiled and not problem.relation_weight:
+        from clusterkit.heuristic.kernels import CompiledSearch
+
+        passes = CompiledSearch(problem, scorer.data)
+    return Memo(scorer, compiled=passes)
+
+
 def _rounded(score: tuple[float, float]) -> tuple[float, float]:
     return round(score[0], 9), round(score[1], 12)
 
@@ -203,7 +239,7 @@ def _oscillate(problem: PieceProblem, unit_group: np.ndarray, distance: np.ndarr
             relaxed_problem = replace(problem, soft=True, soft_penalty=penalty)
             relaxed_memo = relaxed_memos.get(penalty)
             if relaxed_memo is None:
-                relaxed_memo = relaxed_memos[penalty] = Memo(GroupScorer(relaxed_problem, distance))
+                relaxed_memo = relaxed_memos[penalty] = _memo(relaxed_problem, distance, memo.compiled is not None)
             relaxed = State(relaxed_problem, best.unit_group.copy(), relaxed_memo)
             _local_search(relaxed, rng)
             restored = State(problem, relaxed.unit_group.copy(), memo)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from clusterkit.compiled import use_compiled
 from clusterkit.heuristic.recombine import SetPartition
 from clusterkit.heuristic.search import PieceSolution, solve_piece
 from clusterkit.parallel import run_tasks
@@ -25,7 +26,8 @@ class PieceTask:
     """One piece for the heuristic: a picklable task of :func:`clusterkit.parallel.run_tasks`.
 
     ``initial`` (a group per unit) replaces the first region-growing start; ``set_partition`` is the
-    set-partitioning solver of the recombination step (none: no recombination).
+    set-partitioning solver of the recombination step (none: no recombination); ``compiled`` whether the
+    compiled core searches it (None: :func:`solve_tasks` decides by the size of the whole run).
     """
 
     piece: PieceProblem
@@ -34,12 +36,13 @@ class PieceTask:
     oscillate: int
     initial: np.ndarray | None = None
     set_partition: SetPartition | None = None
+    compiled: bool | None = None
 
 
 def solve_task(task: PieceTask) -> PieceSolution:
     """Solve one :class:`PieceTask` (deterministic for its seed)."""
     return solve_piece(task.piece, task.seed, task.restarts, task.initial, oscillate=task.oscillate,
-                       set_partition=task.set_partition)
+                       set_partition=task.set_partition, compiled=task.compiled)
 
 
 def solve_tasks(tasks: Sequence[PieceTask], *, workers: int | None = None, executor: Executor | None = None,
@@ -49,8 +52,11 @@ def solve_tasks(tasks: Sequence[PieceTask], *, workers: int | None = None, execu
     Without an ``executor``, tasks of fewer than :data:`PARALLEL_MIN_PRACTICES` practices in all run in this
     process. ``progress(done, total)`` is called as each task finishes.
     """
-    if executor is None and sum(len(task.piece.codes) for task in tasks) < PARALLEL_MIN_PRACTICES:
+    practices = sum(len(task.piece.codes) for task in tasks)
+    if executor is None and practices < PARALLEL_MIN_PRACTICES:
         workers = 1
+    compiled = use_compiled(practices)  # the kernels' load time pays over the whole run, not per piece
+    tasks = [task if task.compiled is not None else replace(task, compiled=compiled) for task in tasks]
     order = sorted(range(len(tasks)), key=lambda k: (-len(tasks[k].piece.codes), k))
     solutions: dict[int, PieceSolution] = {}
     for position, solution in run_tasks(solve_task, [tasks[k] for k in order], executor=executor, workers=workers):
