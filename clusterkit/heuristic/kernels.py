@@ -338,6 +338,13 @@ class CompiledSearch:
         dirty.update(np.flatnonzero(marked).tolist())
         return made > 0
 
+    def resplit_cuts(self, units, centres, centre_unit, unit_sizes, band_mode, lower, upper, current):
+        """The resplit screen of two merged groups (see :func:`resplit_cuts`)."""
+        a = self.arrays
+        return resplit_cuts(units, a.unit_start, a.unit_list, a.data.sizes, a.data.distance, unit_sizes,
+                            np.ascontiguousarray(centres, dtype=np.int64),
+                            np.ascontiguousarray(centre_unit, dtype=np.int64), band_mode, lower, upper, current)
+
     def swap_pass(self, state) -> bool:
         """One pass of swaps; whether any was made."""
         a = self.arrays
@@ -354,3 +361,67 @@ class CompiledSearch:
             touched.update((source, target))
         self._write_back(state, scores, touched)
         return made > 0
+
+
+@njit(cache=True)
+def resplit_cuts(units, unit_start, unit_list, sizes, distance, unit_sizes, centres, centre_unit, band_mode,
+                 lower, upper, current):
+    """The screen of merge-and-resplit (:func:`clusterkit.heuristic.resplit._resplit`), compiled.
+
+    For every pair of candidate centres with different units, the merged ``units`` ordered by how much
+    nearer they lie to the first centre (stable), and every prefix cut whose distance cost is below
+    ``current``: returns ``(order, candidates)``, the orders ``(pairs, m)`` and the cuts as flat indices
+    ``pair * (m - 1) + cut`` sorted by cost (stable). ``band_mode`` 0: no screen (soft band), 1: both sides
+    at least ``lower``, 2: both sides in ``[lower, upper]``.
+    """
+    m = len(units)
+    centre_count = len(centres)
+    unit_cost = np.zeros((m, centre_count))
+    for position in range(m):
+        unit = units[position]
+        for k in range(unit_start[unit], unit_start[unit + 1]):
+            practice = unit_list[k]
+            for c in range(centre_count):
+                unit_cost[position, c] += sizes[practice] * distance[practice, centres[c]]
+    total = 0.0
+    for position in range(m):
+        total += unit_sizes[position]
+    pairs = 0
+    for f in range(centre_count):
+        for s in range(f + 1, centre_count):
+            if centre_unit[f] != centre_unit[s]:
+                pairs += 1
+    order = np.zeros((pairs, m), dtype=np.int64)
+    value = np.full(pairs * (m - 1), np.inf)
+    preference = np.zeros(m)
+    pair = 0
+    for f in range(centre_count):
+        for s in range(f + 1, centre_count):
+            if centre_unit[f] == centre_unit[s]:
+                continue
+            for position in range(m):
+                preference[position] = unit_cost[position, f] - unit_cost[position, s]
+            preference[centre_unit[f]] = -np.inf
+            preference[centre_unit[s]] = np.inf
+            order[pair] = np.argsort(preference, kind="mergesort")
+            second_all = 0.0
+            for position in range(m):
+                second_all += unit_cost[position, s]
+            taken = 0.0
+            cost_first = 0.0
+            cost_second = 0.0
+            for cut in range(m - 1):
+                position = order[pair, cut]
+                taken += unit_sizes[position]
+                cost_first += unit_cost[position, f]
+                cost_second += unit_cost[position, s]
+                rest = total - taken
+                if band_mode == 1 and not (taken >= lower and rest >= lower):
+                    continue
+                if band_mode == 2 and not (lower <= taken <= upper and lower <= rest <= upper):
+                    continue
+                value[pair * (m - 1) + cut] = cost_first + (second_all - cost_second)
+            pair += 1
+    below = np.flatnonzero(value < current - 1e-9)
+    candidates = below[np.argsort(value[below], kind="mergesort")]
+    return order, candidates

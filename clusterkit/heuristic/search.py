@@ -212,9 +212,10 @@ def _memo(problem: PieceProblem, distance: np.ndarray, compiled: bool) -> Memo:
     scorer = GroupScorer(problem, distance)
     passes = None
     if compiled and not problem.relation_weight:
-        from clusterkit.heuristic.kernels import CompiledSearch
+        from clusterkit.heuristic import kernels
 
-        passes = CompiledSearch(problem, scorer.data)
+        scorer.terms = kernels  # the same score terms, compiled
+        passes = kernels.CompiledSearch(problem, scorer.data)
     return Memo(scorer, compiled=passes)
 
 

@@ -148,7 +148,7 @@ class GroupScorer:
         self.has_hubs = bool(piece.hub_practice)
         self.has_cannot = any(piece.cannot)
         self.hub_units = frozenset(piece.hub_practice)
-        self.unit_sizes = np.array([piece.sizes[list(unit)].sum() for unit in piece.units])
+        self.unit_sizes = piece.unit_sizes
         self.relation_factor = (piece.relation_weight / piece.relation_total
                                 if piece.relation_weight and piece.relation_total else 0.0)
         self.data = score_data(piece, self.distance)
