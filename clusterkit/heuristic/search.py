@@ -198,14 +198,25 @@ def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.nda
         if _rounded(results[k][0]) in seen:
             continue
         seen.add(_rounded(results[k][0]))
-        state = _oscillate(problem, results[k][1], distance, rng, memo, relaxed_memos)
+        state = _oscillate(problem, results[k][1], distance, rng if unpenalised is None else penalty_rng, memo,
+                           relaxed_memos)
         results[k] = (state.totals(), state.unit_group.copy())
     feasible = [unit_group for score, unit_group in results if score[0] <= 1e-9] + free_optima
     if set_partition is not None and len(feasible) > 1 and not problem.hubs and not problem.relation_weight:
+        if free_memo is not None and len(free_optima) > 1:  # the unpenalised search's own recombination, then on
+            assert unpenalised is not None
+            combined = recombine(free_optima, len(problem.units), free_memo.scorer.evaluate, set_partition,
+                                 problem.count)
+            if combined is not None:
+                free = State(unpenalised, combined, free_memo)
+                _local_search(free, rng)
+                state = State(problem, free.unit_group.copy(), memo)
+                _local_search(state, penalty_rng)
+                results.append((state.totals(), state.unit_group.copy()))
         combined = recombine(feasible, len(problem.units), memo.scorer.evaluate, set_partition, problem.count)
         if combined is not None:
             state = State(problem, combined, memo)
-            _local_search(state, rng)
+            _local_search(state, rng if unpenalised is None else penalty_rng)
             results.append((state.totals(), state.unit_group.copy()))
     best: tuple[tuple[float, float], np.ndarray] | None = None
     alternatives: list[np.ndarray] = []
@@ -230,10 +241,11 @@ def _unpenalised(problem: PieceProblem) -> PieceProblem | None:
     penalty 2``: 6 crossing groups, penalised 0.91 km, where the unpenalised search's groups cost 0.76 km
     with the penalty). So each start is searched first without the penalties, then with them from that
     local optimum (continuation, as penalty methods do), on a generator of its own so that the first phase
-    is the unpenalised search's own; the unpenalised optima are columns of the recombination too. A
-    search never makes its own (penalised) objective worse than that of the grouping it would have found
-    without the penalty: the penalised phase only accepts improving steps, and the recombination can pick
-    the unpenalised grouping's groups.
+    is the unpenalised search's own; the unpenalised search's recombination is made too and continued with
+    the penalties, and its optima are columns of the penalised recombination. Without oscillation (``quick``)
+    the search's own (penalised) objective is then never worse than that of the grouping the search makes
+    without the penalty: every grouping that search can end in is a start of a penalised phase, which only
+    accepts improving steps. (Oscillated starts are not mirrored: there it is each start that improves.)
     """
     if not problem.cross_penalty and not problem.move_penalty:
         return None
