@@ -17,7 +17,7 @@ __all__ = ["ENVIRONMENT_VARIABLE", "MIN_PRACTICES", "compiled_enabled", "use_com
 ENVIRONMENT_VARIABLE = "CLUSTERKIT_COMPILED"
 
 #: Runs of fewer practices than this keep the Python path (loading the kernels, about a second, would not pay).
-MIN_PRACTICES = 300
+MIN_PRACTICES = 120
 
 
 def compiled_enabled() -> bool:

@@ -32,7 +32,7 @@ def _compiled(function, namespace):
 
 
 _namespace = dict(vars(score_terms))
-group_centre = _namespace["group_centre"] = _compiled(score_terms.group_centre, _namespace)
+group_centre = _namespace["group_centre"] = _compiled(score_terms.compiled_group_centre, _namespace)
 group_score = _namespace["group_score"] = _compiled(score_terms.group_score, _namespace)
 
 #: How much the total violation must fall, or the cost (at equal violation), for a step to count as better.
@@ -338,12 +338,12 @@ class CompiledSearch:
         dirty.update(np.flatnonzero(marked).tolist())
         return made > 0
 
-    def resplit_cuts(self, units, centres, centre_unit, unit_sizes, band_mode, lower, upper, current):
+    def resplit_cuts(self, units, in_first, centres, centre_unit, unit_sizes, band_mode, lower, upper):
         """The resplit screen of two merged groups (see :func:`resplit_cuts`)."""
         a = self.arrays
-        return resplit_cuts(units, a.unit_start, a.unit_list, a.data.sizes, a.data.distance, unit_sizes,
+        return resplit_cuts(units, in_first, a.unit_start, a.unit_list, a.data, unit_sizes,
                             np.ascontiguousarray(centres, dtype=np.int64),
-                            np.ascontiguousarray(centre_unit, dtype=np.int64), band_mode, lower, upper, current)
+                            np.ascontiguousarray(centre_unit, dtype=np.int64), band_mode, lower, upper, a.buffer)
 
     def swap_pass(self, state) -> bool:
         """One pass of swaps; whether any was made."""
@@ -364,17 +364,29 @@ class CompiledSearch:
 
 
 @njit(cache=True)
-def resplit_cuts(units, unit_start, unit_list, sizes, distance, unit_sizes, centres, centre_unit, band_mode,
-                 lower, upper, current):
+def resplit_cuts(units, in_first, unit_start, unit_list, data, unit_sizes, centres, centre_unit, band_mode,
+                 lower, upper, buffer):
     """The screen of merge-and-resplit (:func:`clusterkit.heuristic.resplit._resplit`), compiled.
 
     For every pair of candidate centres with different units, the merged ``units`` ordered by how much
-    nearer they lie to the first centre (stable), and every prefix cut whose distance cost is below
-    ``current``: returns ``(order, candidates)``, the orders ``(pairs, m)`` and the cuts as flat indices
+    nearer they lie to the first centre (stable), and every prefix cut whose distance cost is below the
+    current pair's (the groups of ``units`` in ``in_first`` and of the others, each to its centre): returns ``(order, candidates)``, the orders ``(pairs, m)`` and the cuts as flat indices
     ``pair * (m - 1) + cut`` sorted by cost (stable). ``band_mode`` 0: no screen (soft band), 1: both sides
     at least ``lower``, 2: both sides in ``[lower, upper]``.
     """
     m = len(units)
+    sizes = data.sizes
+    distance = data.distance
+    current = 0.0
+    for side in (True, False):
+        size = 0
+        for position in range(m):
+            if in_first[position] == side:
+                for k in range(unit_start[units[position]], unit_start[units[position] + 1]):
+                    buffer[size] = unit_list[k]
+                    size += 1
+        buffer[:size].sort()
+        current += group_centre(buffer, size, data)[1]
     centre_count = len(centres)
     unit_cost = np.zeros((m, centre_count))
     for position in range(m):

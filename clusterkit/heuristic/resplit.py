@@ -29,16 +29,15 @@ MAX_MERGED_PRACTICES = 60
 def resplit_pass(state: State, fixed: set[int]) -> bool:
     """Try a resplit of every pair of adjacent groups once; whether any was accepted."""
     p = state.problem
-    pairs = set()
-    for unit, neighbours in enumerate(p.unit_neighbours):
-        a = int(state.unit_group[unit])
-        for other in neighbours:
-            b = int(state.unit_group[other])
-            if a != b:
-                pairs.add((min(a, b), max(a, b)))
+    first, second = state.scorer.unit_edges
+    group_one, group_two = state.unit_group[first], state.unit_group[second]
+    apart = group_one != group_two
+    low, high = np.minimum(group_one, group_two)[apart], np.maximum(group_one, group_two)[apart]
+    span = int(state.unit_group.max()) + 1
+    pairs = [divmod(int(code), span) for code in np.unique(low * span + high)]  # ascending (a, b)
     touched: set[int] = set()
     improved = False
-    for a, b in sorted(pairs):
+    for a, b in pairs:
         if a in touched or b in touched:
             continue
         key = frozenset((frozenset(state.members[a]), frozenset(state.members[b])))
@@ -76,15 +75,16 @@ def _resplit(state: State, a: int, b: int, fixed: set[int]) -> bool:
         centre_unit = np.array([int(np.flatnonzero(units == u)[0]) for u in hub_units])
     else:
         centre_unit = unit_position
-    # the current pair's distance, in the same units (patient-km to a centre of each side)
-    current = state.scorer.distance_total(state.members[a]) + state.scorer.distance_total(state.members[b])
     band_mode = 1 if p.soft_above else 0 if p.soft else 2
     lower = float(p.lower[index].min())
     upper = float(p.upper[index].max())  # the loosest: a screen
     if state.compiled is not None:
-        order, candidates = state.compiled.resplit_cuts(units, centres, centre_unit, unit_sizes, band_mode, lower,
-                                                        upper, current)
+        in_first = state.unit_group[units] == a
+        order, candidates = state.compiled.resplit_cuts(units, in_first, centres, centre_unit, unit_sizes, band_mode,
+                                                        lower, upper)
     else:
+        # the current pair's distance, in the same units (patient-km to a centre of each side)
+        current = state.scorer.distance_total(state.members[a]) + state.scorer.distance_total(state.members[b])
         order, candidates = _cuts(state, units, index, unit_position, centres, centre_unit, unit_sizes, band_mode,
                                   lower, upper, current)
     if len(candidates) == 0:

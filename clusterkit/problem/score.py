@@ -155,6 +155,14 @@ class GroupScorer:
         self.terms = score_terms
 
     @cached_property
+    def unit_edges(self) -> tuple[np.ndarray, np.ndarray]:
+        """The adjacent pairs of units as two arrays (each pair both ways)."""
+        neighbours = self.piece.unit_neighbours
+        first = np.repeat(np.arange(len(neighbours)), [len(row) for row in neighbours]).astype(np.int64)
+        second = np.array([v for row in neighbours for v in row], dtype=np.int64)
+        return first, second
+
+    @cached_property
     def unit_centre_costs(self) -> np.ndarray:
         """``(units, practices)``: the cost a unit adds to a group centred at each practice.
 

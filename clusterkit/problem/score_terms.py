@@ -5,7 +5,9 @@
 calls them as they are (the pure-Python reference) and the compiled search core
 (:mod:`clusterkit.heuristic.kernels`) calls the same functions compiled, so that a group's score is defined
 once and is the same to the last bit either way: every sum runs over the group's practices in ascending
-order, in both.
+order, in both. The one exception is the centre's k x k patient-km totals: interpreted, loops are slower
+than numpy on groups of a few practices, so :func:`group_centre` sums them with numpy in the same order and
+the compiled core uses its loops (:func:`compiled_group_centre`).
 
 The piece's arrays travel in one :class:`ScoreData` (see :func:`score_data`).
 """
@@ -19,7 +21,8 @@ import numpy as np
 if TYPE_CHECKING:
     from clusterkit.problem.piece import PieceProblem
 
-__all__ = ["ScoreData", "score_data", "group_score", "group_centre", "CANNOT_LINK_WEIGHT"]
+__all__ = ["ScoreData", "score_data", "group_score", "group_centre", "compiled_group_centre",
+           "CANNOT_LINK_WEIGHT"]
 
 #: Weight of one cannot-link pair inside a group in the violation.
 CANNOT_LINK_WEIGHT = 10.0
@@ -88,7 +91,30 @@ def group_centre(index: np.ndarray, count: int, data: ScoreData) -> tuple[int, f
     """The centre practice of the group ``index[:count]`` (ascending practice indices) and its patient-km to it.
 
     The centre is the group's hub when it holds one, else its 1-median (the practice with the fewest
-    patient-km to it; ties: the lowest index).
+    patient-km to it; ties: the lowest index). Compiled, :func:`group_score` calls
+    :func:`compiled_group_centre` instead, the same sums as loops.
+    """
+    if count == 1:
+        return index[0], 0.0
+    members = index[:count]
+    block = data.distance[members[:, None], members]
+    weighted = data.sizes[members][:, None] * block  # (practice, centre): patients x km
+    if data.has_hubs:
+        hubs = np.flatnonzero(data.hub[members])
+        if len(hubs):
+            column = int(hubs[0])
+            return members[column], float(weighted[:, column:column + 1].sum(axis=0)[0])
+    totals = weighted.sum(axis=0)
+    centre = int(np.argmin(totals))
+    return members[centre], float(totals[centre])
+
+
+def compiled_group_centre(index: np.ndarray, count: int, data: ScoreData) -> tuple[int, float]:
+    """The centre practice of the group ``index[:count]`` (ascending practice indices) and its patient-km to it.
+
+    The loops that :func:`group_centre` runs on numpy arrays, for the compiled core: each total sums over the
+    group's practices in ascending order, as numpy's reduction along the first axis does (row after row),
+    so both give the same totals to the last bit.
     """
     if count == 1:
         return index[0], 0.0
