@@ -15,11 +15,19 @@ Importing this module imports numba; :mod:`clusterkit.compiled` says when the se
 from __future__ import annotations
 
 import types
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
 
 from clusterkit.problem import score_terms
+from clusterkit.problem.score import Score
+
+if TYPE_CHECKING:
+    from clusterkit.heuristic.state import State
+    from clusterkit.problem.piece import PieceProblem
+    from clusterkit.problem.score_terms import ScoreData
 
 __all__ = ["group_score", "group_centre", "build_lists", "move_pass", "swap_pass", "connected_after"]
 
@@ -274,7 +282,7 @@ class SearchArrays:
         The piece's score arrays (:func:`clusterkit.problem.score_terms.score_data`).
     """
 
-    def __init__(self, piece, data) -> None:
+    def __init__(self, piece: PieceProblem, data: ScoreData) -> None:
         units = len(piece.units)
         self.data = data
         self.unit_start = np.zeros(units + 1, dtype=np.int64)
@@ -302,10 +310,10 @@ class CompiledSearch:
     writes the moves made back into the state (members, scores of the groups touched).
     """
 
-    def __init__(self, piece, data) -> None:
+    def __init__(self, piece: PieceProblem, data: ScoreData) -> None:
         self.arrays = SearchArrays(piece, data)
 
-    def _layout(self, state):
+    def _layout(self, state: State) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         groups = max(state.members) + 1
         head, following, previous, count = build_lists(state.unit_group, groups)
         scores = np.zeros((groups, 5))
@@ -313,13 +321,11 @@ class CompiledSearch:
             scores[group] = score
         return groups, head, following, previous, count, scores
 
-    def _write_back(self, state, scores, touched) -> None:
-        from clusterkit.problem.score import Score
-
+    def _write_back(self, state: State, scores: np.ndarray, touched: Iterable[int]) -> None:
         for group in touched:
             state.score[group] = Score(*(float(term) for term in scores[group]))
 
-    def move_pass(self, state, order, checking, dirty) -> bool:
+    def move_pass(self, state: State, order: np.ndarray, checking: set[int], dirty: set[int]) -> bool:
         """One pass of moves over ``order``; groups touched are added to ``dirty``. Whether any was made."""
         a = self.arrays
         groups, head, following, previous, count, scores = self._layout(state)
@@ -338,14 +344,16 @@ class CompiledSearch:
         dirty.update(np.flatnonzero(marked).tolist())
         return made > 0
 
-    def resplit_cuts(self, units, in_first, centres, centre_unit, unit_sizes, band_mode, lower, upper):
+    def resplit_cuts(self, units: np.ndarray, in_first: np.ndarray, centres: np.ndarray, centre_unit: np.ndarray,
+                     unit_sizes: np.ndarray, band_mode: int, lower: float,
+                     upper: float) -> tuple[np.ndarray, np.ndarray]:
         """The resplit screen of two merged groups (see :func:`resplit_cuts`)."""
         a = self.arrays
         return resplit_cuts(units, in_first, a.unit_start, a.unit_list, a.data, unit_sizes,
                             np.ascontiguousarray(centres, dtype=np.int64),
                             np.ascontiguousarray(centre_unit, dtype=np.int64), band_mode, lower, upper, a.buffer)
 
-    def swap_pass(self, state) -> bool:
+    def swap_pass(self, state: State) -> bool:
         """One pass of swaps; whether any was made."""
         a = self.arrays
         groups, head, following, previous, count, scores = self._layout(state)
