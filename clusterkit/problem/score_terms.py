@@ -99,12 +99,11 @@ def group_centre(index: np.ndarray, count: int, data: ScoreData) -> tuple[int, f
     members = index[:count]
     block = data.distance[members[:, None], members]
     weighted = data.sizes[members][:, None] * block  # (practice, centre): patients x km
+    totals = weighted.sum(axis=0)  # (a one-column slice would be summed pairwise: other bits)
     if data.has_hubs:
         hubs = np.flatnonzero(data.hub[members])
         if len(hubs):
-            column = int(hubs[0])
-            return members[column], float(weighted[:, column:column + 1].sum(axis=0)[0])
-    totals = weighted.sum(axis=0)
+            return members[int(hubs[0])], float(totals[int(hubs[0])])
     centre = int(np.argmin(totals))
     return members[centre], float(totals[centre])
 

@@ -8,10 +8,11 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from tests.grouping_checks import ORIGIN, make_graph, practice
 
+from clusterkit.errors import InputError
 from clusterkit.heuristic.construction import grow
 from clusterkit.heuristic.search import _memo, solve_piece
 from clusterkit.heuristic.state import State
@@ -32,7 +33,7 @@ SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[Healt
 @st.composite
 def pieces(draw: st.DrawFn, penalties: bool = True) -> PieceProblem:
     """A random piece: 8-24 practices in three sub-ICBs and three current groups, must- and cannot-links,
-    and any mix of the rules and penalties the score knows."""
+    up to two hub practices, and any mix of the rules and penalties the score knows."""
     n = draw(st.integers(8, 24))
     sizes = draw(st.lists(st.integers(2_000, 15_000), min_size=n, max_size=n))
     xs = draw(st.lists(st.integers(0, 30_000), min_size=n, max_size=n))
@@ -54,8 +55,12 @@ def pieces(draw: st.DrawFn, penalties: bool = True) -> PieceProblem:
         soft=mode == "soft", soft_above=mode == "soft_above", contiguity=draw(st.booleans()),
         cross_penalty=draw(st.sampled_from([0.0, 0.5, 2.0])) if penalties else 0.0,
         move_penalty=draw(st.sampled_from([0.0, 0.3])) if penalties else 0.0,
-        max_diameter_km=draw(st.sampled_from([None, 8.0, 15.0])))
-    found, _ = piece_problems(adjacency_for(graph, problem), problem)
+        max_diameter_km=draw(st.sampled_from([None, 8.0, 15.0])),
+        centres=tuple(draw(st.lists(st.sampled_from([p.code for p in practices]), max_size=2, unique=True))))
+    try:
+        found, _ = piece_problems(adjacency_for(graph, problem), problem)
+    except InputError:  # two hubs must-linked
+        assume(False)
     return max(found, key=lambda piece: len(piece.units))
 
 
@@ -93,7 +98,7 @@ def reference_score(piece: PieceProblem, distance: np.ndarray, units) -> tuple[f
 def _compiled_state(piece: PieceProblem, seed: int) -> State:
     distance = distance_matrix(piece.xy)
     memo = _memo(piece, distance, compiled=True)
-    count = max(1, min(len(piece.units), round(piece.population / 35_000)))
+    count = len(piece.hubs) or max(1, min(len(piece.units), round(piece.population / 35_000)))
     return State(piece, grow(piece, count, np.random.default_rng(seed)), memo)
 
 
