@@ -11,15 +11,11 @@ from clusterkit.problem.piece import PieceProblem
 __all__ = ["grow", "group_counts"]
 
 
-def _unit_xy(p: PieceProblem) -> np.ndarray:
-    return np.array([np.average(p.xy[list(u)], axis=0, weights=np.maximum(p.sizes[list(u)], 1)) for u in p.units])
-
-
 def _seeds(p: PieceProblem, count: int, rng: np.random.Generator, centres: np.ndarray) -> list[int]:
     """``count`` seed units, spread out: k-means++ sampling on unit positions weighted by list size."""
     if p.hubs:
         return list(p.hubs)
-    sizes = np.array([p.sizes[list(u)].sum() for u in p.units], dtype=float) + 1.0
+    sizes = p.unit_sizes + 1.0
     first = int(rng.choice(len(p.units), p=sizes / sizes.sum()))
     chosen = [first]
     nearest = ((centres - centres[first]) ** 2).sum(axis=1)
@@ -36,8 +32,8 @@ def _seeds(p: PieceProblem, count: int, rng: np.random.Generator, centres: np.nd
 
 def grow(p: PieceProblem, count: int, rng: np.random.Generator) -> np.ndarray:
     """Region growing from spread seeds; every unit ends in a group adjacent to it."""
-    centres = _unit_xy(p)
-    unit_sizes = np.array([p.sizes[list(u)].sum() for u in p.units], dtype=float)
+    centres = p.unit_xy
+    unit_sizes = p.unit_sizes
     seeds = _seeds(p, count, rng, centres)
     group = np.full(len(p.units), -1, dtype=np.int64)
     population = np.zeros(count)

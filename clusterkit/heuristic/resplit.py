@@ -29,16 +29,15 @@ MAX_MERGED_PRACTICES = 60
 def resplit_pass(state: State, fixed: set[int]) -> bool:
     """Try a resplit of every pair of adjacent groups once; whether any was accepted."""
     p = state.problem
-    pairs = set()
-    for unit, neighbours in enumerate(p.unit_neighbours):
-        a = int(state.unit_group[unit])
-        for other in neighbours:
-            b = int(state.unit_group[other])
-            if a != b:
-                pairs.add((min(a, b), max(a, b)))
+    first, second = state.scorer.unit_edges
+    group_one, group_two = state.unit_group[first], state.unit_group[second]
+    apart = group_one != group_two
+    low, high = np.minimum(group_one, group_two)[apart], np.maximum(group_one, group_two)[apart]
+    span = int(state.unit_group.max()) + 1
+    pairs = [divmod(int(code), span) for code in np.unique(low * span + high)]  # ascending (a, b)
     touched: set[int] = set()
     improved = False
-    for a, b in sorted(pairs):
+    for a, b in pairs:
         if a in touched or b in touched:
             continue
         key = frozenset((frozenset(state.members[a]), frozenset(state.members[b])))
@@ -63,7 +62,6 @@ def _resplit(state: State, a: int, b: int, fixed: set[int]) -> bool:
         return False
     unit_position = np.repeat(np.arange(m), [len(p.units[u]) for u in units])
     index = np.array(practices, dtype=np.int64)
-    sizes = p.sizes[index]
     # cost of each unit with each candidate centre (practices of the merged pair, or the two hubs)
     hub_units = [u for u in units if u in fixed]
     if state.scorer.has_hubs:
@@ -72,45 +70,25 @@ def _resplit(state: State, a: int, b: int, fixed: set[int]) -> bool:
         centres = np.array([p.hub_practice[int(u)] for u in hub_units], dtype=np.int64)
     else:
         centres = index
-    practice_cost = sizes[:, None] * state.distance[index[:, None], centres].astype(float)
-    unit_cost = np.zeros((m, len(centres)))
-    np.add.at(unit_cost, unit_position, practice_cost)
     unit_sizes = state.unit_sizes[units].astype(float)
-    total = float(unit_sizes.sum())
     if state.scorer.has_hubs:
         centre_unit = np.array([int(np.flatnonzero(units == u)[0]) for u in hub_units])
     else:
         centre_unit = unit_position
-    first, second = np.triu_indices(len(centres), k=1)
-    distinct = centre_unit[first] != centre_unit[second]
-    first, second = first[distinct], second[distinct]
-    if len(first) == 0:
-        return False
-    # order the units of every centre pair by how much nearer they are to the first centre
-    preference = (unit_cost[:, first] - unit_cost[:, second]).T  # (pairs, m)
-    rows = np.arange(len(first))
-    preference[rows, centre_unit[first]] = -np.inf
-    preference[rows, centre_unit[second]] = np.inf
-    order = np.argsort(preference, axis=1, kind="stable")
-    taken = np.cumsum(unit_sizes[order], axis=1)[:, :-1]  # patients of side one after k = 1..m-1 units
-    cost_first = np.cumsum(unit_cost[order, first[:, None]], axis=1)[:, :-1]
-    cost_second_all = unit_cost[:, second].sum(axis=0)[:, None]
-    cost_second = cost_second_all - np.cumsum(unit_cost[order, second[:, None]], axis=1)[:, :-1]
-    value = cost_first + cost_second
-    if p.soft_above:
-        lower = float(p.lower[index].min())
-        value = np.where((taken >= lower) & (total - taken >= lower), value, np.inf)
-    elif not p.soft:
-        lower, upper = float(p.lower[index].min()), float(p.upper[index].max())  # the loosest: a screen
-        allowed = (taken >= lower) & (taken <= upper) & (total - taken >= lower) & (total - taken <= upper)
-        value = np.where(allowed, value, np.inf)
-    # the current pair's distance, in the same units (patient-km to a centre of each side)
-    current = state.scorer.distance_total(state.members[a]) + state.scorer.distance_total(state.members[b])
-    flat = value.ravel()
-    candidates = np.flatnonzero(flat < current - 1e-9)
+    band_mode = 1 if p.soft_above else 0 if p.soft else 2
+    lower = float(p.lower[index].min())
+    upper = float(p.upper[index].max())  # the loosest: a screen
+    if state.compiled is not None:
+        in_first = state.unit_group[units] == a
+        order, candidates = state.compiled.resplit_cuts(units, in_first, centres, centre_unit, unit_sizes, band_mode,
+                                                        lower, upper)
+    else:
+        # the current pair's distance, in the same units (patient-km to a centre of each side)
+        current = state.scorer.distance_total(state.members[a]) + state.scorer.distance_total(state.members[b])
+        order, candidates = _cuts(state, units, index, unit_position, centres, centre_unit, unit_sizes, band_mode,
+                                  lower, upper, current)
     if len(candidates) == 0:
         return False
-    candidates = candidates[np.argsort(flat[candidates], kind="stable")]
     before_violation = state.score[a][0] + state.score[b][0]
     before_cost = state.score[a][1] + state.score[b][1]
     before_relation = _relation_inside(state, units, state.unit_group[units])
@@ -153,6 +131,48 @@ def _resplit(state: State, a: int, b: int, fixed: set[int]) -> bool:
             state.score[b] = two_score
             return True
     return False
+
+
+def _cuts(state: State, units: np.ndarray, index: np.ndarray, unit_position: np.ndarray, centres: np.ndarray,
+          centre_unit: np.ndarray, unit_sizes: np.ndarray, band_mode: int, lower: float, upper: float,
+          current: float) -> tuple[np.ndarray, np.ndarray]:
+    """The screen on arrays: each centre pair's order of the units, and the cuts cheaper than ``current`` in
+    distance as flat indices ``pair * (m - 1) + cut``, cheapest first (see the module's docstring).
+
+    ``band_mode`` 0: no band screen (soft band), 1: both sides at least ``lower``, 2: both in the band.
+    The compiled core's :func:`clusterkit.heuristic.kernels.resplit_cuts` gives the same, faster.
+    """
+    m = len(units)
+    sizes = state.problem.sizes[index]
+    practice_cost = sizes[:, None] * state.distance[index[:, None], centres].astype(float)
+    unit_cost = np.zeros((m, len(centres)))
+    np.add.at(unit_cost, unit_position, practice_cost)
+    total = float(unit_sizes.sum())
+    first, second = np.triu_indices(len(centres), k=1)
+    distinct = centre_unit[first] != centre_unit[second]
+    first, second = first[distinct], second[distinct]
+    if len(first) == 0:
+        return np.zeros((0, m), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    # order the units of every centre pair by how much nearer they are to the first centre
+    preference = (unit_cost[:, first] - unit_cost[:, second]).T  # (pairs, m)
+    rows = np.arange(len(first))
+    preference[rows, centre_unit[first]] = -np.inf
+    preference[rows, centre_unit[second]] = np.inf
+    order = np.argsort(preference, axis=1, kind="stable")
+    taken = np.cumsum(unit_sizes[order], axis=1)[:, :-1]  # patients of side one after k = 1..m-1 units
+    cost_first = np.cumsum(unit_cost[order, first[:, None]], axis=1)[:, :-1]
+    cost_second_all = unit_cost[:, second].sum(axis=0)[:, None]
+    cost_second = cost_second_all - np.cumsum(unit_cost[order, second[:, None]], axis=1)[:, :-1]
+    value = cost_first + cost_second
+    if band_mode == 1:
+        value = np.where((taken >= lower) & (total - taken >= lower), value, np.inf)
+    elif band_mode == 2:
+        allowed = (taken >= lower) & (taken <= upper) & (total - taken >= lower) & (total - taken <= upper)
+        value = np.where(allowed, value, np.inf)
+    flat = value.ravel()
+    candidates = np.flatnonzero(flat < current - 1e-9)
+    candidates = candidates[np.argsort(flat[candidates], kind="stable")]
+    return order, candidates
 
 
 def _relation_inside(state: State, units: np.ndarray, labels: np.ndarray) -> float:

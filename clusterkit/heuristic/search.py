@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from clusterkit.compiled import use_compiled
 from clusterkit.problem.piece import PieceProblem
 from clusterkit.model.coordinates import distance_matrix
 from clusterkit.heuristic.construction import group_counts, grow
@@ -39,12 +40,30 @@ def _better(delta_violation: float, delta_cost: float) -> bool:
 
 
 def _local_search(state: State, rng: np.random.Generator, max_passes: int = 60) -> None:
-    """Moves and swaps until no improving one remains (or ``max_passes``)."""
+    """Moves and swaps until no improving one remains (or ``max_passes``).
+
+    With the compiled core (:mod:`clusterkit.heuristic.kernels`, see :mod:`clusterkit.compiled`) the move
+    and swap passes run compiled; they make the same moves as the Python passes below.
+    """
     p = state.problem
     fixed = set(p.hubs)
     units = np.arange(len(p.units))
     dirty = set(state.members)
+    compiled = state.compiled
     for _ in range(max_passes):
+        if compiled is not None:
+            checking, dirty = dirty, set()
+            improved = compiled.move_pass(state, rng.permutation(units), checking, dirty)
+            if not improved:
+                improved = compiled.swap_pass(state)
+                if not improved:
+                    improved = resplit_pass(state, fixed)
+                if not improved and sum(score[0] for score in state.score.values()) > 1e-9:
+                    improved = repair(state, fixed, rng)
+                if not improved:
+                    return
+                dirty = set(state.members)
+            continue
         improved = False
         # a unit is looked at again only if its group or a neighbouring group changed since the last look
         checking, dirty = dirty, set()
@@ -127,7 +146,7 @@ def _swap_relation_delta(state: State, unit: int, other: int, source: int, targe
 def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.ndarray | None = None,
                 keep_alternatives: bool = False, *, oscillate: int,
                 set_partition: SetPartition | None = None, deadline: float | None = None,
-                progress: Progress | None = None) -> PieceSolution:
+                compiled: bool | None = None, progress: Progress | None = None) -> PieceSolution:
     """Best of ``restarts`` runs of region growing + local search on one piece (deterministic per seed).
 
     With ``initial`` (a group per unit), the first run starts from it instead of region growing. The
@@ -135,6 +154,8 @@ def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.nda
     with a ``set_partition`` solver, the groups of every feasible result are recombined (:func:`recombine`).
     With a ``deadline`` (a ``time.perf_counter()`` value), no restart or oscillation starts after it (the first
     restart always runs): the exact method's pool of starts keeps to its share of the time limit.
+    ``compiled`` chooses the compiled core (same result, faster; None: by the piece's size, see
+    :func:`clusterkit.compiled.use_compiled`).
     ``progress(done, total, note)`` is told of each restart and oscillation finished, with the best score so far
     (:func:`~clusterkit.progress.best_note`); it changes nothing in the search.
     """
@@ -143,7 +164,14 @@ def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.nda
         return PieceSolution(problem.name, np.zeros(1, np.int64), *_single_score(problem), 1, 1, seed)
     counts = group_counts(problem)
     distance = distance_matrix(problem.xy)
-    memo = Memo(GroupScorer(problem, distance))
+    if compiled is None:
+        compiled = use_compiled(len(problem.codes))
+    memo = _memo(problem, distance, compiled)
+    # with a cross or move penalty, each start is first searched without it (see _unpenalised)
+    unpenalised = _unpenalised(problem)
+    free_memo = _memo(unpenalised, distance, compiled) if unpenalised is not None else None
+    penalty_rng = np.random.default_rng([seed, 1])
+    free_optima: list[np.ndarray] = []
     runs = restarts if initial is not None else max(restarts, len(counts))
     results: list[tuple[tuple[float, float], np.ndarray]] = []
     steps = runs + min(oscillate, runs)
@@ -151,9 +179,19 @@ def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.nda
         if attempt and deadline is not None and time.perf_counter() > deadline:
             break
         count = counts[attempt % len(counts)]
-        start = initial.copy() if initial is not None and attempt == 0 else grow(problem, count, rng)
-        state = State(problem, start, memo)
-        _local_search(state, rng)
+        if initial is not None and attempt == 0:
+            state = State(problem, initial.copy(), memo)
+            _local_search(state, rng)
+        elif unpenalised is None or free_memo is None:
+            state = State(problem, grow(problem, count, rng), memo)
+            _local_search(state, rng)
+        else:
+            free = State(unpenalised, grow(problem, count, rng), free_memo)
+            _local_search(free, rng)
+            if free.totals()[0] <= 1e-9:
+                free_optima.append(free.unit_group.copy())
+            state = State(problem, free.unit_group.copy(), memo)
+            _local_search(state, penalty_rng)
         results.append((state.totals(), state.unit_group.copy()))
         tell(progress, attempt + 1, steps, best_note(f"restart {attempt + 1} of {runs}", [r[0] for r in results]))
     ranked = sorted(range(len(results)), key=lambda k: (_rounded(results[k][0]), k))
@@ -165,15 +203,26 @@ def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.nda
         if _rounded(results[k][0]) in seen:
             continue
         seen.add(_rounded(results[k][0]))
-        state = _oscillate(problem, results[k][1], distance, rng, memo, relaxed_memos)
+        state = _oscillate(problem, results[k][1], distance, rng if unpenalised is None else penalty_rng, memo,
+                           relaxed_memos)
         results[k] = (state.totals(), state.unit_group.copy())
         tell(progress, runs + len(seen), steps, best_note(f"oscillation {len(seen)}", [r[0] for r in results]))
-    feasible = [unit_group for score, unit_group in results if score[0] <= 1e-9]
+    feasible = [unit_group for score, unit_group in results if score[0] <= 1e-9] + free_optima
     if set_partition is not None and len(feasible) > 1 and not problem.hubs and not problem.relation_weight:
+        if free_memo is not None and len(free_optima) > 1:  # the unpenalised search's own recombination, then on
+            assert unpenalised is not None
+            combined = recombine(free_optima, len(problem.units), free_memo.scorer.evaluate, set_partition,
+                                 problem.count)
+            if combined is not None:
+                free = State(unpenalised, combined, free_memo)
+                _local_search(free, rng)
+                state = State(problem, free.unit_group.copy(), memo)
+                _local_search(state, penalty_rng)
+                results.append((state.totals(), state.unit_group.copy()))
         combined = recombine(feasible, len(problem.units), memo.scorer.evaluate, set_partition, problem.count)
         if combined is not None:
             state = State(problem, combined, memo)
-            _local_search(state, rng)
+            _local_search(state, rng if unpenalised is None else penalty_rng)
             results.append((state.totals(), state.unit_group.copy()))
     best: tuple[tuple[float, float], np.ndarray] | None = None
     alternatives: list[np.ndarray] = []
@@ -188,6 +237,39 @@ def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.nda
     _, unit_group = np.unique(unit_group, return_inverse=True)
     return PieceSolution(problem.name, unit_group.astype(np.int64), violation, cost, int(unit_group.max()) + 1,
                         runs, seed, tuple(alternatives))
+
+
+def _unpenalised(problem: PieceProblem) -> PieceProblem | None:
+    """The problem without its cross-boundary and move penalties, or None when it has neither.
+
+    A penalty per patient is a wall in the search's landscape: region growing knows no boundary, and once
+    a start's groups straddle one, undoing a crossing takes a chain of moves each of which breaks the band
+    or first costs more, so the penalised search stops in starts' crossings (14L+01G+00T+00V at ``--cross-
+    penalty 2``: 6 crossing groups, penalised 0.91 km, where the unpenalised search's groups cost 0.76 km
+    with the penalty). So each start is searched first without the penalties, then with them from that
+    local optimum (continuation, as penalty methods do), on a generator of its own so that the first phase
+    is the unpenalised search's own; the unpenalised search's recombination is made too and continued with
+    the penalties, and its optima are columns of the penalised recombination. Without oscillation (``quick``)
+    the search's own (penalised) objective is then never worse than that of the grouping the search makes
+    without the penalty: every grouping that search can end in is a start of a penalised phase, which only
+    accepts improving steps. (Oscillated starts are not mirrored: there it is each start that improves.)
+    """
+    if not problem.cross_penalty and not problem.move_penalty:
+        return None
+    return replace(problem, cross_penalty=0.0, move_penalty=0.0)
+
+
+def _memo(problem: PieceProblem, distance: np.ndarray, compiled: bool) -> Memo:
+    """The shared state of a piece's searches: its scorer, and with ``compiled`` the compiled passes (the
+    relation terms have no kernel: searches with them stay in Python)."""
+    scorer = GroupScorer(problem, distance)
+    passes = None
+    if compiled and not problem.relation_weight:
+        from clusterkit.heuristic import kernels
+
+        scorer.terms = kernels  # the same score terms, compiled
+        passes = kernels.CompiledSearch(problem, scorer.data)
+    return Memo(scorer, compiled=passes)
 
 
 def _rounded(score: tuple[float, float]) -> tuple[float, float]:
@@ -211,7 +293,7 @@ def _oscillate(problem: PieceProblem, unit_group: np.ndarray, distance: np.ndarr
             relaxed_problem = replace(problem, soft=True, soft_penalty=penalty)
             relaxed_memo = relaxed_memos.get(penalty)
             if relaxed_memo is None:
-                relaxed_memo = relaxed_memos[penalty] = Memo(GroupScorer(relaxed_problem, distance))
+                relaxed_memo = relaxed_memos[penalty] = _memo(relaxed_problem, distance, memo.compiled is not None)
             relaxed = State(relaxed_problem, best.unit_group.copy(), relaxed_memo)
             _local_search(relaxed, rng)
             restored = State(problem, relaxed.unit_group.copy(), memo)

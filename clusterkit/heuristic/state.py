@@ -7,6 +7,7 @@ of one piece through a :class:`Memo` (a score depends on a group's units only).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,8 @@ class Memo:
 
     scorer: GroupScorer
     resplit_failed: set[frozenset[frozenset[int]]] = field(default_factory=set)
+    #: The compiled passes (:class:`clusterkit.heuristic.kernels.CompiledSearch`), or None: the Python ones.
+    compiled: Any = None
 
 
 class State:
@@ -31,9 +34,10 @@ class State:
         self.problem = problem
         self.scorer = memo.scorer
         self.resplit_tried = memo.resplit_failed
+        self.compiled = memo.compiled
         self.distance = self.scorer.distance
         self.unit_sizes = self.scorer.unit_sizes
-        self.unit_group = unit_group
+        self.unit_group = unit_group if memo.compiled is None else np.ascontiguousarray(unit_group, dtype=np.int64)
         self.members: dict[int, set[int]] = {}
         for unit, group in enumerate(unit_group):
             self.members.setdefault(int(group), set()).add(unit)

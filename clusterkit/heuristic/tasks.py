@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from clusterkit.compiled import use_compiled
 from clusterkit.heuristic.recombine import SetPartition
 from clusterkit.heuristic.search import PieceSolution, solve_piece
 from clusterkit.parallel import run_tasks
@@ -26,7 +27,8 @@ class PieceTask:
     """One piece for the heuristic: a picklable task of :func:`clusterkit.parallel.run_tasks`.
 
     ``initial`` (a group per unit) replaces the first region-growing start; ``set_partition`` is the
-    set-partitioning solver of the recombination step (none: no recombination).
+    set-partitioning solver of the recombination step (none: no recombination); ``compiled`` whether the
+    compiled core searches it (None: :func:`solve_tasks` decides by the size of the whole run).
     """
 
     piece: PieceProblem
@@ -35,12 +37,13 @@ class PieceTask:
     oscillate: int
     initial: np.ndarray | None = None
     set_partition: SetPartition | None = None
+    compiled: bool | None = None
 
 
 def solve_task(task: PieceTask, progress: Progress | None = None) -> PieceSolution:
     """Solve one :class:`PieceTask` (deterministic for its seed; ``progress`` is told of its search's steps)."""
     return solve_piece(task.piece, task.seed, task.restarts, task.initial, oscillate=task.oscillate,
-                       set_partition=task.set_partition, progress=progress)
+                       set_partition=task.set_partition, compiled=task.compiled, progress=progress)
 
 
 def solve_tasks(tasks: Sequence[PieceTask], *, workers: int | None = None, executor: Executor | None = None,
@@ -53,9 +56,12 @@ def solve_tasks(tasks: Sequence[PieceTask], *, workers: int | None = None, execu
     its restarts and oscillations done, with the best score so far; several tasks, or one on an executor,
     report the tasks done, as each finishes. The search is the same either way.
     """
+    practices = sum(len(task.piece.codes) for task in tasks)
+    compiled = use_compiled(practices)  # the kernels' load time pays over the whole run, not per piece
+    tasks = [task if task.compiled is not None else replace(task, compiled=compiled) for task in tasks]
     if len(tasks) == 1 and executor is None:
         return [solve_task(tasks[0], progress)]
-    if executor is None and sum(len(task.piece.codes) for task in tasks) < PARALLEL_MIN_PRACTICES:
+    if executor is None and practices < PARALLEL_MIN_PRACTICES:
         workers = 1
     order = sorted(range(len(tasks)), key=lambda k: (-len(tasks[k].piece.codes), k))
     solutions: dict[int, PieceSolution] = {}

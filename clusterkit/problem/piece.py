@@ -94,6 +94,17 @@ class PieceProblem:
         return float(self.sizes.sum())
 
     @cached_property
+    def unit_sizes(self) -> np.ndarray:
+        """Patients of each unit."""
+        return np.array([self.sizes[list(unit)].sum() for unit in self.units], dtype=float)
+
+    @cached_property
+    def unit_xy(self) -> np.ndarray:
+        """``(units, 2)``: each unit's position, its practices' mean weighted by list size (at least 1)."""
+        return np.array([np.average(self.xy[list(unit)], axis=0, weights=np.maximum(self.sizes[list(unit)], 1))
+                         for unit in self.units])
+
+    @cached_property
     def uniform_band(self) -> bool:
         """Whether every practice of the piece has the same band (no waiver applies to part of it)."""
         return len(self.lower) > 0 and self.lower.min() == self.lower.max() and self.upper.min() == self.upper.max()

@@ -34,20 +34,18 @@ from typing import NamedTuple
 import numpy as np
 
 from clusterkit.model.coordinates import distance_matrix
-from clusterkit.problem.band import group_band
+from clusterkit.problem import score_terms
 from clusterkit.problem.piece import PieceProblem
+from clusterkit.problem.score_terms import CANNOT_LINK_WEIGHT, score_data
 
-__all__ = ["RULES", "Score", "GroupScorer", "one_median", "connected", "components", "CACHE_LIMIT"]
+__all__ = ["RULES", "Score", "GroupScorer", "one_median", "connected", "components", "CACHE_LIMIT",
+           "CANNOT_LINK_WEIGHT"]
 
 #: The rules a group's violation is made of, in the order of :class:`Score`'s fields.
 RULES = ("band", "diameter", "cannot_link")
 
 #: Group scores kept per problem before the cache starts afresh (bounds memory on national runs).
 CACHE_LIMIT = 400_000
-
-#: Weight of one cannot-link pair inside a group in the violation.
-CANNOT_LINK_WEIGHT = 10.0
-
 
 class Score(NamedTuple):
     """A group's violation of the hard rules and its cost; ``score[0]``, ``score[1]`` compare lexicographically.
@@ -150,9 +148,19 @@ class GroupScorer:
         self.has_hubs = bool(piece.hub_practice)
         self.has_cannot = any(piece.cannot)
         self.hub_units = frozenset(piece.hub_practice)
-        self.unit_sizes = np.array([piece.sizes[list(unit)].sum() for unit in piece.units])
+        self.unit_sizes = piece.unit_sizes
         self.relation_factor = (piece.relation_weight / piece.relation_total
                                 if piece.relation_weight and piece.relation_total else 0.0)
+        self.data = score_data(piece, self.distance)
+        self.terms = score_terms
+
+    @cached_property
+    def unit_edges(self) -> tuple[np.ndarray, np.ndarray]:
+        """The adjacent pairs of units as two arrays (each pair both ways)."""
+        neighbours = self.piece.unit_neighbours
+        first = np.repeat(np.arange(len(neighbours)), [len(row) for row in neighbours]).astype(np.int64)
+        second = np.array([v for row in neighbours for v in row], dtype=np.int64)
+        return first, second
 
     @cached_property
     def unit_centre_costs(self) -> np.ndarray:
@@ -194,54 +202,16 @@ class GroupScorer:
         return self._centre(units, self.practices(units))
 
     def _centre(self, units: Sequence[int], index: np.ndarray) -> tuple[int, float]:
-        if len(index) == 1:
-            return int(index[0]), 0.0
-        piece = self.piece
-        block = self.distance[index[:, None], index]
-        if self.has_hubs:
-            hub = next((piece.hub_practice[u] for u in units if u in piece.hub_practice), None)
-            if hub is not None:
-                return hub, float(piece.sizes[index] @ block[:, int(np.flatnonzero(index == hub)[0])])
-        position, total = one_median(block, piece.sizes[index])
-        return int(index[position]), total
+        centre, total = self.terms.group_centre(index, len(index), self.data)
+        return int(centre), float(total)
 
     def distance_total(self, units: Iterable[int]) -> float:
         """Patient-km of a group to its centre practice (its hub when it has one)."""
         return self.centre(units)[1]
 
     def _evaluate(self, units: frozenset[int]) -> Score:
-        piece = self.piece
         index = self.practices(units)
-        sizes = piece.sizes[index]
-        population = float(sizes.sum())
-        _, distance_total = self._centre(tuple(units), index)
-        lower, upper, minority = group_band(piece, index)
-        below, above = max(0.0, lower - population), max(0.0, population - upper)
-        diameter = 0.0
-        if piece.max_diameter_km is not None and len(index) > 1:
-            widest = float(self.distance[index[:, None], index].max())
-            diameter = max(0.0, widest - piece.max_diameter_km)
-        cannot_link = 0.0
-        if self.has_cannot and any(piece.cannot[i] for i in index):
-            inside = set(index.tolist())
-            cannot_link = CANNOT_LINK_WEIGHT * (sum(1 for i in inside for j in piece.cannot[i] if j in inside) // 2)
-        cost = piece.distance_weight * distance_total / piece.distance_scale + piece.cross_penalty * minority
-        band_violation = 0.0
-        if piece.soft:
-            cost += piece.soft_penalty * (below + above)
-        elif piece.soft_above:  # hard below, soft above
-            band_violation = below / 1000.0
-            cost += piece.soft_penalty * above
-        else:
-            band_violation = (below + above) / 1000.0
-        if piece.move_penalty:
-            current = piece.current[index]
-            known = current >= 0
-            if known.any():
-                by_group = np.bincount(current[known], weights=sizes[known])
-                cost += piece.move_penalty * float(sizes[known].sum() - by_group.max())
-        violation = band_violation + diameter + cannot_link
-        return Score(violation, cost / piece.population, band_violation, diameter, cannot_link)
+        return Score(*(float(term) for term in self.terms.group_score(index, len(index), self.data)))
 
     def relation_inside(self, units: Iterable[int]) -> float:
         """Alignment and shared-staff weight between different units of a group."""
