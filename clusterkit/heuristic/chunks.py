@@ -102,7 +102,8 @@ def initial_from_chunks(graph: PracticeGraph, problem: GroupingProblem, piece: P
     chunk_pieces, _ = piece_problems(graph, replace(problem, count=None),
                                    [(f"{piece.name or 'all'}#{k}", codes) for k, codes in enumerate(chunks)])
     seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, size=len(chunk_pieces))
-    solutions = solve_tasks([PieceTask(chunk, int(s), effort.restarts, effort.oscillate, set_partition=set_partition)
+    solutions = solve_tasks([PieceTask(chunk, int(s), effort.restarts, effort.oscillate, set_partition=set_partition,
+                                       ruin=effort.ruin)
                              for chunk, s in zip(chunk_pieces, seeds)], workers=workers, executor=executor)
     group_of: dict[str, int] = {}
     offset = 0

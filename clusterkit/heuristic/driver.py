@@ -104,9 +104,10 @@ def group_heuristic(
                                           set_partition)
         if initial is None:
             tasks.append(PieceTask(piece, int(base[k]), search.restarts, search.oscillate,
-                                   set_partition=set_partition))
+                                   set_partition=set_partition, ruin=search.ruin))
         else:
-            tasks.append(PieceTask(piece, int(base[k]), 1, search.polish_oscillate, initial, set_partition))
+            tasks.append(PieceTask(piece, int(base[k]), 1, search.polish_oscillate, initial, set_partition,
+                                   ruin=search.ruin))
     solutions = solve_tasks(tasks, workers=workers, executor=executor, progress=progress)
     results = []
     for piece, solution in zip(pieces, solutions):
@@ -118,7 +119,8 @@ def group_heuristic(
     return assemble_grouping(graph, problem, results, method="heuristic", solver="clusterkit", seed=seed,
                              started=started, notes=notes,
                              params={**problem.to_dict(), "restarts": search.restarts, "oscillate": search.oscillate,
-                                     "polish_oscillate": search.polish_oscillate, "areas": len(pieces)})
+                                     "polish_oscillate": search.polish_oscillate, "ruin": search.ruin,
+                                     "areas": len(pieces)})
 
 
 #: How each rule's violation reads in a note.

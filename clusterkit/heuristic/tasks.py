@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from clusterkit.heuristic.recombine import SetPartition
-from clusterkit.heuristic.search import PieceSolution, solve_piece
+from clusterkit.heuristic.pipeline import search_piece
+from clusterkit.heuristic.search import PieceSolution
 from clusterkit.parallel import run_tasks
 from clusterkit.problem.piece import PieceProblem
 
@@ -25,7 +26,8 @@ class PieceTask:
     """One piece for the heuristic: a picklable task of :func:`clusterkit.parallel.run_tasks`.
 
     ``initial`` (a group per unit) replaces the first region-growing start; ``set_partition`` is the
-    set-partitioning solver of the recombination step (none: no recombination).
+    set-partitioning solver of the recombination step (none: no recombination); ``ruin`` is the number of
+    rounds of ruin and recreate (:func:`~clusterkit.heuristic.pipeline.search_piece`).
     """
 
     piece: PieceProblem
@@ -34,12 +36,13 @@ class PieceTask:
     oscillate: int
     initial: np.ndarray | None = None
     set_partition: SetPartition | None = None
+    ruin: int = 0
 
 
 def solve_task(task: PieceTask) -> PieceSolution:
     """Solve one :class:`PieceTask` (deterministic for its seed)."""
-    return solve_piece(task.piece, task.seed, task.restarts, task.initial, oscillate=task.oscillate,
-                       set_partition=task.set_partition)
+    return search_piece(task.piece, task.seed, task.restarts, task.oscillate, task.ruin, task.initial,
+                        task.set_partition)
 
 
 def solve_tasks(tasks: Sequence[PieceTask], *, workers: int | None = None, executor: Executor | None = None,

@@ -1,0 +1,57 @@
+"""The search of one piece at an effort: starts at each number of groups, oscillation, ruin and recreate.
+
+:func:`solve_piece` alone lets the number of groups float: region growing aims at the middle of the band, and
+a count whose groups must all sit near the floor of the band is dissolved back to one group fewer by the
+repair step before its local search can settle it. Here, with ruin and recreate on, every count worth trying
+(:func:`~clusterkit.heuristic.construction.group_counts`) gets starts of its own with that count held, and the
+best of them is improved by ruin and recreate (:mod:`clusterkit.heuristic.ruin`), whose recombination pool holds
+the groups of every start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from clusterkit.heuristic.construction import group_counts
+from clusterkit.heuristic.recombine import SetPartition
+from clusterkit.heuristic.ruin import recreate_solution
+from clusterkit.heuristic.search import PieceSolution, solve_piece
+from clusterkit.problem.piece import PieceProblem
+
+__all__ = ["search_piece"]
+
+
+def search_piece(piece: PieceProblem, seed: int, restarts: int, oscillate: int, ruin: int,
+                 initial: np.ndarray | None = None, set_partition: SetPartition | None = None) -> PieceSolution:
+    """The best grouping of one piece found at this effort (deterministic for ``seed``).
+
+    Parameters
+    ----------
+    piece : PieceProblem
+    seed : int
+    restarts, oscillate : int
+        Starts per count of groups, and how many of the best are oscillated
+        (see :func:`~clusterkit.heuristic.search.solve_piece`).
+    ruin : int
+        Rounds of ruin and recreate (0: the plain :func:`solve_piece`, counts floating).
+    initial : ndarray, optional
+        A starting grouping (a group per unit): then one run from it, its count floating.
+    set_partition : callable, optional
+        The set-partitioning solver of the recombinations.
+    """
+    if not ruin or initial is not None or piece.count is not None or piece.hubs or len(piece.units) < 3:
+        solution = solve_piece(piece, seed, restarts, initial, bool(ruin), oscillate=oscillate,
+                               set_partition=set_partition)
+    else:
+        counts = group_counts(piece)
+        seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, size=len(counts))
+        found = [solve_piece(replace(piece, count=count), int(s), restarts, None, True, oscillate=oscillate,
+                             set_partition=set_partition) for count, s in zip(counts, seeds)]
+        solution = min(found, key=lambda f: (round(f.violation, 9), f.cost))
+        solution = replace(solution, name=piece.name,
+                           alternatives=tuple(g for f in found for g in (f.unit_group, *f.alternatives)))
+    if ruin:
+        solution = recreate_solution(piece, solution, seed + 1, ruin, set_partition)
+    return replace(solution, alternatives=())
