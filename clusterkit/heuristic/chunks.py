@@ -91,9 +91,13 @@ def start_chunks(graph: PracticeGraph, codes: Sequence[str], lower: float) -> li
 
 def initial_from_chunks(graph: PracticeGraph, problem: GroupingProblem, piece: PieceProblem, seed: int,
                         effort: Effort, workers: int, executor: Executor | None = None,
-                        set_partition: SetPartition | None = None) -> np.ndarray | None:
+                        set_partition: SetPartition | None = None) -> tuple[np.ndarray, tuple[int, ...]] | None:
     """A starting grouping of a large piece: each chunk (about a sub-ICB, see :func:`start_chunks`) grouped
-    on its own, side by side; the polish then moves practices across chunk boundaries."""
+    on its own, side by side; the polish then moves practices across chunk boundaries.
+
+    Returns a group per unit and the units along the chunks' boundaries (adjacent to a unit of another chunk:
+    where the polish's ruin and recreate looks), or None when the piece is not cut into chunks.
+    """
     sub_icbs = {graph.practice(code).sub_icb for code in piece.codes}
     if len(piece.codes) <= LARGE_PIECE or len(sub_icbs) < 2:
         return None
@@ -113,9 +117,13 @@ def initial_from_chunks(graph: PracticeGraph, problem: GroupingProblem, piece: P
                 group_of[chunk.codes[k]] = offset + int(solution.unit_group[unit])
         offset += int(solution.unit_group.max()) + 1
     unit_group = np.array([group_of[piece.codes[members[0]]] for members in piece.units], dtype=np.int64)
+    chunk_of = {code: k for k, chunk in enumerate(chunks) for code in chunk}
+    unit_chunk = [chunk_of[piece.codes[members[0]]] for members in piece.units]
+    border = tuple(unit for unit, neighbours in enumerate(piece.unit_neighbours)
+                   if any(unit_chunk[other] != unit_chunk[unit] for other in neighbours))
     log.info("start of %s: %d chunks from %d sub-ICBs, violation %.3g, in %.1fs", piece.name or "all", len(chunks),
              len(sub_icbs), sum(solution.violation for solution in solutions), time.perf_counter() - started)
-    return unit_group
+    return unit_group, border
 
 
 def _keep_units_whole(chunks: list[tuple[str, ...]], piece: PieceProblem) -> list[tuple[str, ...]]:

@@ -106,8 +106,9 @@ def group_heuristic(
             tasks.append(PieceTask(piece, int(base[k]), search.restarts, search.oscillate,
                                    set_partition=set_partition, ruin=search.ruin))
         else:
-            tasks.append(PieceTask(piece, int(base[k]), 1, search.polish_oscillate, initial, set_partition,
-                                   ruin=search.ruin))
+            start, border = initial
+            tasks.append(PieceTask(piece, int(base[k]), 1, search.polish_oscillate, start, set_partition,
+                                   ruin=search.ruin, focus=border))
     solutions = solve_tasks(tasks, workers=workers, executor=executor, progress=progress)
     results = []
     for piece, solution in zip(pieces, solutions):

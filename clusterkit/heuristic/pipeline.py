@@ -24,7 +24,8 @@ __all__ = ["search_piece"]
 
 
 def search_piece(piece: PieceProblem, seed: int, restarts: int, oscillate: int, ruin: int,
-                 initial: np.ndarray | None = None, set_partition: SetPartition | None = None) -> PieceSolution:
+                 initial: np.ndarray | None = None, set_partition: SetPartition | None = None,
+                 focus: tuple[int, ...] | None = None) -> PieceSolution:
     """The best grouping of one piece found at this effort (deterministic for ``seed``).
 
     Parameters
@@ -40,6 +41,8 @@ def search_piece(piece: PieceProblem, seed: int, restarts: int, oscillate: int, 
         A starting grouping (a group per unit): then one run from it, its count floating.
     set_partition : callable, optional
         The set-partitioning solver of the recombinations.
+    focus : tuple of int, optional
+        Units whose groups ruin and recreate looks at (default: every group).
     """
     if not ruin or initial is not None or piece.count is not None or piece.hubs or len(piece.units) < 3:
         solution = solve_piece(piece, seed, restarts, initial, bool(ruin), oscillate=oscillate,
@@ -53,5 +56,6 @@ def search_piece(piece: PieceProblem, seed: int, restarts: int, oscillate: int, 
         solution = replace(solution, name=piece.name,
                            alternatives=tuple(g for f in found for g in (f.unit_group, *f.alternatives)))
     if ruin:
-        solution = recreate_solution(piece, solution, seed + 1, ruin, set_partition)
+        solution = recreate_solution(piece, solution, seed + 1, ruin, set_partition,
+                                     None if focus is None else set(focus))
     return replace(solution, alternatives=())

@@ -179,7 +179,7 @@ def ruin_and_recreate(piece: PieceProblem, unit_group: np.ndarray, seed: int, pa
         elif set_partition is not None and recombined < RECOMBINATIONS:
             # every window size is stuck: the best partition made of every group met so far
             recombined += 1
-            if not _recombine_around(pool, scorer, piece, members, set_partition):
+            if not _recombine_around(pool, scorer, piece, members, set_partition, focus):
                 break
             unit_group = np.empty(len(piece.units), dtype=np.int64)
             members = dict(enumerate(members.values(), start=next_id))
@@ -214,13 +214,15 @@ def _add_columns(pool: dict[frozenset[int], float], scorer: GroupScorer, groupin
 
 
 def _recombine_around(pool: dict[frozenset[int], float], scorer: GroupScorer, piece: PieceProblem,
-                      members: dict[int, set[int]], set_partition: SetPartition) -> bool:
-    """Recombine the pool, with the groups one step from the present ones, while that gains (up to
-    :data:`RECOMBINE_STEPS` times); ``members`` replaced in place. Whether anything was gained."""
+                      members: dict[int, set[int]], set_partition: SetPartition, focus: set[int] | None) -> bool:
+    """Recombine the pool, with the groups one step from the present ones (those holding a ``focus`` unit, when
+    given), while that gains (up to :data:`RECOMBINE_STEPS` times); ``members`` replaced in place. Whether
+    anything was gained."""
     gained = False
     for _ in range(RECOMBINE_STEPS):
         for group_units in members.values():
-            _add_neighbour_columns(pool, scorer, piece, frozenset(group_units))
+            if focus is None or not focus.isdisjoint(group_units):
+                _add_neighbour_columns(pool, scorer, piece, frozenset(group_units))
         combined = partition_of(pool, len(piece.units), set_partition, piece.count,
                                 start=[frozenset(g) for g in members.values()])
         if combined is None:

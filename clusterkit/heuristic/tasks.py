@@ -27,7 +27,8 @@ class PieceTask:
 
     ``initial`` (a group per unit) replaces the first region-growing start; ``set_partition`` is the
     set-partitioning solver of the recombination step (none: no recombination); ``ruin`` is the number of
-    rounds of ruin and recreate (:func:`~clusterkit.heuristic.pipeline.search_piece`).
+    rounds of ruin and recreate (:func:`~clusterkit.heuristic.pipeline.search_piece`), around the groups of
+    the ``focus`` units when given.
     """
 
     piece: PieceProblem
@@ -37,12 +38,13 @@ class PieceTask:
     initial: np.ndarray | None = None
     set_partition: SetPartition | None = None
     ruin: int = 0
+    focus: tuple[int, ...] | None = None
 
 
 def solve_task(task: PieceTask) -> PieceSolution:
     """Solve one :class:`PieceTask` (deterministic for its seed)."""
     return search_piece(task.piece, task.seed, task.restarts, task.oscillate, task.ruin, task.initial,
-                        task.set_partition)
+                        task.set_partition, task.focus)
 
 
 def solve_tasks(tasks: Sequence[PieceTask], *, workers: int | None = None, executor: Executor | None = None,

@@ -128,7 +128,8 @@ def test_effort_levels_and_restarts_override() -> None:
     assert set(EFFORTS) == {"quick", "standard", "thorough"}
     assert effort_of("quick").oscillate == 0
     assert effort_of("standard", restarts=3) == Effort(restarts=3, oscillate=EFFORTS["standard"].oscillate,
-                                                        polish_oscillate=EFFORTS["standard"].polish_oscillate)
+                                                        polish_oscillate=EFFORTS["standard"].polish_oscillate,
+                                                        ruin=EFFORTS["standard"].ruin)
     with pytest.raises(InputError, match="unknown effort"):
         effort_of("heroic")
     with pytest.raises(InputError, match="at least 1"):
