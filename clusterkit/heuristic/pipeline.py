@@ -10,6 +10,7 @@ the groups of every start.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -20,7 +21,14 @@ from clusterkit.heuristic.ruin import recreate_solution
 from clusterkit.heuristic.search import PieceSolution, solve_piece
 from clusterkit.problem.piece import PieceProblem
 
-__all__ = ["search_piece"]
+__all__ = ["SMALL_PIECE_STARTS", "search_piece"]
+
+#: A small piece gets more starts per count: at least this many units grown in all, per count (starts of a small
+#: piece are cheap, and its few groups leave the windows of ruin and recreate little room).
+SMALL_PIECE_STARTS = 200
+
+#: Whether the best starts of every count are oscillated (else only the best start of all, its count floating).
+OSCILLATE_EACH_COUNT = True
 
 
 def search_piece(piece: PieceProblem, seed: int, restarts: int, oscillate: int, ruin: int,
@@ -50,10 +58,15 @@ def search_piece(piece: PieceProblem, seed: int, restarts: int, oscillate: int, 
     else:
         counts = group_counts(piece)
         seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, size=len(counts))
-        found = [solve_piece(replace(piece, count=count), int(s), restarts, None, True, oscillate=oscillate,
-                             set_partition=set_partition) for count, s in zip(counts, seeds)]
-        solution = min(found, key=lambda f: (round(f.violation, 9), f.cost))
-        solution = replace(solution, name=piece.name,
+        restarts = max(restarts, math.ceil(SMALL_PIECE_STARTS / len(piece.units)))
+        found = [solve_piece(replace(piece, count=count), int(s), restarts, None, True,
+                             oscillate=oscillate if OSCILLATE_EACH_COUNT else 0, set_partition=set_partition)
+                 for count, s in zip(counts, seeds)]
+        best = min(found, key=lambda f: (round(f.violation, 9), f.cost))
+        if oscillate and not OSCILLATE_EACH_COUNT:  # the best start oscillated, its count floating again
+            found.append(solve_piece(piece, seed + 2, 1, best.unit_group, True, oscillate=oscillate))
+            best = min(found, key=lambda f: (round(f.violation, 9), f.cost))
+        solution = replace(best, name=piece.name,
                            alternatives=tuple(g for f in found for g in (f.unit_group, *f.alternatives)))
     if ruin:
         solution = recreate_solution(piece, solution, seed + 1, ruin, set_partition,
