@@ -116,7 +116,7 @@ def reference(runner: Runner, optima: dict[str, Any], method: str, instance: str
     """The proven value of ``instance`` by ``method`` (exact optimum or p-median bound), from ``optima`` or run."""
     key = f"{instance}#{method}"
     known = optima.get(key)
-    if known and not fresh and known.get("exact_gap", runner.exact_gap) <= runner.exact_gap:
+    if known and known.get("value") is not None and not fresh and known.get("exact_gap", 1.0) <= runner.exact_gap:
         return known
     row = runner.run(method, instance, label="reference")
     value = _km(row) if method == "clusterkit-exact" else row.bound

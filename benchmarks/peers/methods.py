@@ -262,8 +262,19 @@ def pmedian_bound(graph: PracticeGraph, settings: Settings, whole: bool = False)
 
 
 def pmedian_bound_whole(graph: PracticeGraph, settings: Settings) -> MethodResult:
-    """The p-median bound on the whole instance at once: the bound for ``--within none``."""
-    return pmedian_bound(graph, settings, whole=True)
+    """The p-median bound on the whole instance at once: the bound for ``--within none``.
+
+    The all-centres model (n^2 binaries) is allowed up to the instance's size here (the library stops at
+    ``ALL_CENTRES_MAX`` practices); an ICB of about 200 practices solves within the exact time limit.
+    """
+    try:
+        from solvers.grouping import pmedian
+    except ImportError as error:
+        raise UnavailableError(f"solvers.grouping.pmedian not importable ({error})") from None
+    pmedian.ALL_CENTRES_MAX = max(pmedian.ALL_CENTRES_MAX, len(graph))
+    result = pmedian_bound(graph, settings, whole=True)
+    result.notes.append(f"all-centres model allowed up to {len(graph)} practices")
+    return result
 
 
 # --------------------------------------------------------------------------- today's PCNs

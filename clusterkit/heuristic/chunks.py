@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 #: chunked the faster by a third.
 LARGE_PIECE = 100
 
-#: Rounds of ruin and recreate in each chunk at most: a start only, the polish's windows along the chunks'
-#: boundaries follow (all of England is about 100 chunks).
+#: Rounds of ruin and recreate in each chunk at most: the chunks give a start, and the polish's windows
+#: across their boundaries gain more (QOP: 0.730 km with one round per chunk and the polish's three, 0.754
+#: with three per chunk and none in the polish, 0.753 with none per chunk).
 CHUNK_RUIN = 1
 
 

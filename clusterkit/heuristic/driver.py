@@ -108,7 +108,7 @@ def group_heuristic(
         else:
             start, border = initial
             tasks.append(PieceTask(piece, int(base[k]), 1, search.polish_oscillate, start, set_partition,
-                                   ruin=search.ruin, focus=border))
+                                   ruin=search.polish_ruin, focus=border))
     solutions = solve_tasks(tasks, workers=workers, executor=executor, progress=progress)
     results = []
     for piece, solution in zip(pieces, solutions):
@@ -121,7 +121,7 @@ def group_heuristic(
                              started=started, notes=notes,
                              params={**problem.to_dict(), "restarts": search.restarts, "oscillate": search.oscillate,
                                      "polish_oscillate": search.polish_oscillate, "ruin": search.ruin,
-                                     "areas": len(pieces)})
+                                     "polish_ruin": search.polish_ruin, "areas": len(pieces)})
 
 
 #: How each rule's violation reads in a note.

@@ -23,24 +23,29 @@ class Effort:
         The same for the final polish of a large piece started from its chunks (0: moves only).
     ruin : int
         Rounds of ruin and recreate over each area's best result: a few neighbouring groups regrouped at once
-        (:mod:`clusterkit.heuristic.ruin`; 0: none).
+        (:mod:`clusterkit.heuristic.ruin`; 0: none); in each chunk of a large piece, at most
+        :data:`~clusterkit.heuristic.chunks.CHUNK_RUIN`.
+    polish_ruin : int
+        The same for the final polish of a large piece, around the chunks' boundaries (one task: it runs
+        on one core while the chunks share them all).
     """
 
     restarts: int
     oscillate: int
     polish_oscillate: int
     ruin: int = 0
+    polish_ruin: int = 0
 
 
 #: ``--effort`` levels. ``quick``: region growing and local search only; ``standard`` (the default): two starts
-#: at each number of groups worth trying, the best of each oscillated, then ruin and recreate of a few
-#: neighbouring groups at a time with recombination of every group met (sub-ICBs within 1% of their proven
-#: optimum); ``thorough``: more starts, oscillations and rounds of ruin and recreate, and the polish of a large
-#: piece oscillated too.
+#: (more for a small area) at each number of groups worth trying, the best of each oscillated, then ruin and
+#: recreate of a few neighbouring groups at a time with recombination of every group met (most sub-ICBs of QOP
+#: and QE1 end at their proven optimum; see ``benchmarks/RESULTS.md``); ``thorough``: more starts, oscillations
+#: and rounds of ruin and recreate, and the polish of a large piece oscillated too.
 EFFORTS = {
     "quick": Effort(restarts=4, oscillate=0, polish_oscillate=0),
-    "standard": Effort(restarts=2, oscillate=1, polish_oscillate=0, ruin=3),
-    "thorough": Effort(restarts=8, oscillate=4, polish_oscillate=1, ruin=6),
+    "standard": Effort(restarts=2, oscillate=1, polish_oscillate=0, ruin=3, polish_ruin=3),
+    "thorough": Effort(restarts=8, oscillate=4, polish_oscillate=1, ruin=6, polish_ruin=6),
 }
 
 

@@ -27,9 +27,6 @@ __all__ = ["SMALL_PIECE_STARTS", "search_piece"]
 #: piece are cheap, and its few groups leave the windows of ruin and recreate little room).
 SMALL_PIECE_STARTS = 200
 
-#: Whether the best starts of every count are oscillated (else only the best start of all, its count floating).
-OSCILLATE_EACH_COUNT = True
-
 
 def search_piece(piece: PieceProblem, seed: int, restarts: int, oscillate: int, ruin: int,
                  initial: np.ndarray | None = None, set_partition: SetPartition | None = None,
@@ -59,13 +56,9 @@ def search_piece(piece: PieceProblem, seed: int, restarts: int, oscillate: int, 
         counts = group_counts(piece)
         seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, size=len(counts))
         restarts = max(restarts, math.ceil(SMALL_PIECE_STARTS / len(piece.units)))
-        found = [solve_piece(replace(piece, count=count), int(s), restarts, None, True,
-                             oscillate=oscillate if OSCILLATE_EACH_COUNT else 0, set_partition=set_partition)
-                 for count, s in zip(counts, seeds)]
+        found = [solve_piece(replace(piece, count=count), int(s), restarts, None, True, oscillate=oscillate,
+                             set_partition=set_partition) for count, s in zip(counts, seeds)]
         best = min(found, key=lambda f: (round(f.violation, 9), f.cost))
-        if oscillate and not OSCILLATE_EACH_COUNT:  # the best start oscillated, its count floating again
-            found.append(solve_piece(piece, seed + 2, 1, best.unit_group, True, oscillate=oscillate))
-            best = min(found, key=lambda f: (round(f.violation, 9), f.cost))
         solution = replace(best, name=piece.name,
                            alternatives=tuple(g for f in found for g in (f.unit_group, *f.alternatives)))
     if ruin:

@@ -33,9 +33,6 @@ WINDOW_GROUPS = (3, 4, 5)
 #: Region-growing starts of a window (besides its present grouping).
 WINDOW_RESTARTS = 4
 
-#: Whether each window recombines its own starts (the pool's recombination sees their groups anyway).
-WINDOW_RECOMBINE = True
-
 #: Recombinations of the pool of groups met, when every window size is stuck.
 RECOMBINATIONS = 2
 
@@ -155,7 +152,7 @@ def ruin_and_recreate(piece: PieceProblem, unit_group: np.ndarray, seed: int, pa
             local = {g: k for k, g in enumerate(window)}
             initial = np.array([local[int(unit_group[u])] for u in units], dtype=np.int64)
             found = solve_piece(sub, int(rng.integers(0, 2**31 - 1)), WINDOW_RESTARTS, initial, True, oscillate=0,
-                                set_partition=set_partition if WINDOW_RECOMBINE else None)
+                                set_partition=set_partition)
             for grouping in found.alternatives:
                 _add_columns(pool, scorer, grouping, units)
             new_groups: dict[int, set[int]] = {}
