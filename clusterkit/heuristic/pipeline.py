@@ -3,8 +3,9 @@
 :func:`solve_piece` alone lets the number of groups float: region growing aims at the middle of the band, and
 a count whose groups must all sit near the floor of the band is dissolved back to one group fewer by the
 repair step before its local search can settle it. Here, with ruin and recreate on, every count worth trying
-(:func:`~clusterkit.heuristic.construction.group_counts`) gets starts of its own with that count held, and the
-best of them is improved by ruin and recreate (:mod:`clusterkit.heuristic.ruin`), whose recombination pool holds
+(:func:`~clusterkit.heuristic.construction.group_counts`) gets starts of its own with that count held (and,
+where bands differ between practices or a rule other than the band may need a split, starts with the count
+floating too), and the best of them is improved by ruin and recreate (:mod:`clusterkit.heuristic.ruin`), whose recombination pool holds
 the groups of every start.
 """
 
@@ -26,6 +27,13 @@ __all__ = ["SMALL_PIECE_STARTS", "search_piece"]
 #: A small piece gets more starts per count: at least this many units grown in all, per count (starts of a small
 #: piece are cheap, and its few groups leave the windows of ruin and recreate little room).
 SMALL_PIECE_STARTS = 200
+
+
+def _counts_suffice(piece: PieceProblem) -> bool:
+    """Whether the counts of :func:`group_counts` (from the piece's median band) cover every good grouping:
+    one band for all, hard, and no rule but the band that a split can mend (cannot-links, a diameter)."""
+    return (piece.uniform_band and not piece.soft and not piece.soft_above and not any(piece.cannot)
+            and piece.max_diameter_km is None)
 
 
 def search_piece(piece: PieceProblem, seed: int, restarts: int, oscillate: int, ruin: int,
@@ -58,6 +66,9 @@ def search_piece(piece: PieceProblem, seed: int, restarts: int, oscillate: int, 
         restarts = max(restarts, math.ceil(SMALL_PIECE_STARTS / len(piece.units)))
         found = [solve_piece(replace(piece, count=count), int(s), restarts, None, True, oscillate=oscillate,
                              set_partition=set_partition) for count, s in zip(counts, seeds)]
+        if not _counts_suffice(piece):  # the repair's own count (a split, a dissolve) may be the only way
+            found.append(solve_piece(piece, seed, restarts, None, True, oscillate=oscillate,
+                                     set_partition=set_partition))
         best = min(found, key=lambda f: (round(f.violation, 9), f.cost))
         solution = replace(best, name=piece.name,
                            alternatives=tuple(g for f in found for g in (f.unit_group, *f.alternatives)))

@@ -122,9 +122,10 @@ def test_the_default_reaches_the_hand_checked_optimum_of_nine_towns() -> None:
 def test_effort_levels_are_valid() -> None:
     assert set(EFFORTS) == {"quick", "standard", "thorough"}
     for effort in EFFORTS.values():
-        assert effort.restarts >= 1 and min(effort.oscillate, effort.polish_oscillate, effort.ruin) >= 0
+        assert effort.restarts >= 1 and min(effort.oscillate, effort.polish_oscillate, effort.ruin, effort.polish_ruin) >= 0
     assert EFFORTS["quick"].ruin == 0 and EFFORTS["standard"].ruin >= 1
     assert EFFORTS["thorough"].ruin >= EFFORTS["standard"].ruin
+    assert EFFORTS["thorough"].polish_ruin >= EFFORTS["standard"].polish_ruin
     assert EFFORTS["thorough"].oscillate >= EFFORTS["standard"].oscillate
 
 
