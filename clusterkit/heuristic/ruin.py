@@ -20,6 +20,7 @@ import numpy as np
 
 from clusterkit.heuristic.recombine import SetPartition, partition_of
 from clusterkit.heuristic.search import PieceSolution, solve_piece
+from clusterkit.model.coordinates import distance_matrix
 from clusterkit.problem.piece import PieceProblem
 from clusterkit.problem.score import GroupScorer
 
@@ -274,9 +275,10 @@ def _window(piece: PieceProblem, unit_group: np.ndarray, members: dict[int, set[
 def recreate_solution(piece: PieceProblem, solution: PieceSolution, seed: int, passes: int,
                       set_partition: SetPartition | None = None, focus: set[int] | None = None) -> PieceSolution:
     """``solution`` improved by :func:`ruin_and_recreate` (itself when nothing better is found)."""
-    unit_group = ruin_and_recreate(piece, solution.unit_group, seed, passes, set_partition, focus,
+    distance = distance_matrix(piece.xy)  # once for both (all of England: 6,000 x 6,000 km)
+    unit_group = ruin_and_recreate(piece, solution.unit_group, seed, passes, set_partition, focus, distance,
                                    pool_from=solution.alternatives)
-    scorer = GroupScorer(piece)
+    scorer = GroupScorer(piece, distance)
     groups = [set(np.flatnonzero(unit_group == g).tolist()) for g in range(int(unit_group.max()) + 1)]
     scores = [scorer.evaluate(g) for g in groups]
     violation, cost = sum(s[0] for s in scores), sum(s[1] for s in scores)
