@@ -191,8 +191,8 @@ search_options = _options(
                  help="heuristic: fast, seeded, proves nothing; exact: MIP with a bound and gap (small areas)."),
     click.option("--seed", type=int, default=0, show_default=True, help="Seed of the heuristic's random choices."),
     click.option("--effort", type=click.Choice(["quick", "standard", "thorough"]), default="standard",
-                 show_default=True, help="How hard the heuristic searches: quick = region growing and moves only "
-                                         "(about 2x faster); standard and thorough add strategic oscillation."),
+                 show_default=True, help="How hard the heuristic searches: quick = region growing and moves only; "
+                                         "standard adds oscillation and ruin and recreate; thorough, more of both."),
     click.option("--workers", type=int, help="Processes (default: every core); results do not depend on it."),
     click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
                  help="MIP solver of --method exact."),

@@ -38,7 +38,7 @@ BENCHMARKS = Path(__file__).resolve().parent
 if str(BENCHMARKS) not in sys.path:
     sys.path.insert(0, str(BENCHMARKS))
 
-from peers.instances import BAND, INSTANCES, default_data_path, load_instance  # noqa: E402
+from peers.instances import BAND, INSTANCES, default_data_path, instance, load_instance  # noqa: E402
 from peers.methods import METHODS  # noqa: E402
 
 log = logging.getLogger("benchmarks.grouping")
@@ -50,6 +50,7 @@ BENCH_PYTHON = Path("/work/venv-bench/bin/python")
 DEFAULT_SKIPS: dict[tuple[str, str], str] = {
     ("clusterkit-exact", "england"): "not run: the exact solver works per area (106 sub-ICBs x 60 s)",
     ("pmedian-bound", "england"): "not run: a national p-median is out of reach of a 60 s limit",
+    ("pmedian-bound-whole", "england"): "not run: a national p-median is out of reach of a 60 s limit",
 }
 
 #: Notes shown per row in the Markdown (all of them stay in the JSON), and characters per note.
@@ -62,6 +63,7 @@ LABELS = {
     "clusterkit-heuristic-thorough": "clusterkit heuristic, thorough, inside sub-ICBs",
     "clusterkit-exact": "clusterkit exact (HiGHS)",
     "pmedian-bound": "p-median bound (no contiguity)",
+    "pmedian-bound-whole": "p-median bound (no contiguity), whole instance",
     "pcn": "today's PCNs",
     "spopt-maxp": "spopt MaxP (floor 30k)",
     "spopt-regionkmeans": "spopt region k-means",
@@ -93,16 +95,20 @@ class Row:
 
 def launch(python: str, method: str, instance: str, out: Path, *, seed: int, data: str, timeout: float,
            budget_seconds: float, exact_time_limit: float, workers: int,
-           exact_gap: float = 0.01) -> tuple[dict[str, Any] | None, str, float]:
+           exact_gap: float = 0.01, code: str | None = None) -> tuple[dict[str, Any] | None, str, float]:
     """Run ``run_one.py`` in its own process group; returns ``(payload, outcome, wall seconds)``.
 
     ``outcome`` is ``"timeout"`` when the process outlived ``timeout`` (its whole group is then
-    killed), else ``"done"``; ``payload`` is the JSON it wrote, or ``None``.
+    killed), else ``"done"``; ``payload`` is the JSON it wrote, or ``None``. ``code`` (a checkout of the
+    project) goes first on the run's ``PYTHONPATH``: the clusterkit it runs (e.g. the code before a change).
     """
     command = [python, str(RUN_ONE), "--method", method, "--instance", instance, "--out", str(out),
                "--seed", str(seed), "--data", data, "--budget-seconds", f"{budget_seconds:.3f}",
                "--exact-time-limit", str(exact_time_limit), "--exact-gap", str(exact_gap), "--workers", str(workers)]
     environment = dict(os.environ, PYTHONHASHSEED=str(seed))
+    if code is not None:
+        environment["PYTHONPATH"] = os.pathsep.join([str(code)] + [part for part in
+                                                                  [os.environ.get("PYTHONPATH")] if part])
     log.info("running %s on %s (cap %.0f s)", method, instance, timeout)
     stderr_path = out.with_suffix(".stderr.txt")
     start = perf_counter()
@@ -152,7 +158,7 @@ def status_text(row: Row) -> str:
     if row.outcome in ("failed", "skipped"):
         return row.message if row.outcome == "skipped" else f"failed: {row.message}"
     parts = []
-    if row.method.startswith("clusterkit") or row.method == "pmedian-bound" or row.bound is not None:
+    if row.method.startswith("clusterkit") or row.method.startswith("pmedian-bound") or row.bound is not None:
         parts.append(row.status or "")
         if row.bound is not None:
             parts.append(f"bound {row.bound:.3f}")
@@ -174,7 +180,7 @@ def table(rows: list[Row]) -> str:
                 practices += f" of {row.practices_total:,}"
             cells = [practices, f"{metrics['groups']:,}", f"{metrics['in_band_share']:.0%}",
                      f"{metrics['connected_share']:.0%}", f"{metrics['weighted_km']:.3f}"]
-        elif row.method == "pmedian-bound" and row.bound is not None:
+        elif row.method.startswith("pmedian-bound") and row.bound is not None:
             cells = [f"{row.practices_total:,}", "—", "—", "—", f"≥ {row.bound:.3f}"]
         else:
             cells = [f"{row.practices_total:,}", "—", "—", "—", "—"]
@@ -203,7 +209,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--instances", default="00T,QOP,england", help=f"comma list of {', '.join(INSTANCES)}")
+    parser.add_argument("--instances", default="00T,QOP,england",
+                        help=f"comma list of {', '.join(INSTANCES)}, ICB codes (QE1) or ICB/sub-ICB (QE1/00R)")
     parser.add_argument("--methods", default=",".join(METHODS), help=f"comma list of {', '.join(METHODS)}")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--python", default=str(BENCH_PYTHON if BENCH_PYTHON.exists() else sys.executable),
@@ -233,8 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     instances = [name.strip() for name in arguments.instances.split(",") if name.strip()]
     methods = [name.strip() for name in arguments.methods.split(",") if name.strip()]
     for name in instances:
-        if name not in INSTANCES:
-            raise SystemExit(f"unknown instance {name!r}; choose from {', '.join(INSTANCES)}")
+        try:
+            instance(name)
+        except KeyError as error:
+            raise SystemExit(str(error.args[0])) from None
     for name in methods:
         if name not in METHODS:
             raise SystemExit(f"unknown method {name!r}; choose from {', '.join(METHODS)}")
@@ -263,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 budget = heuristic_seconds if heuristic_seconds is not None else arguments.chain_seconds
             timeout = arguments.peer_timeout
-            if method in ("clusterkit-exact", "pmedian-bound"):
+            if method in ("clusterkit-exact", "pmedian-bound", "pmedian-bound-whole"):
                 timeout += arguments.exact_time_limit * areas
             if method.startswith("gerrychain"):
                 timeout += budget

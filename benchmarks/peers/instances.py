@@ -9,7 +9,7 @@ from pathlib import Path
 from clusterkit.model.graph import PracticeGraph
 from clusterkit.problem.band import Band
 
-__all__ = ["BAND", "INSTANCES", "Instance", "default_data_path", "load_instance"]
+__all__ = ["BAND", "INSTANCES", "Instance", "default_data_path", "instance", "load_instance"]
 
 #: The population band of every instance (NHS England's notional network size).
 BAND = Band(30_000, 50_000)
@@ -45,6 +45,30 @@ INSTANCES: dict[str, Instance] = {
 }
 
 
+def instance(name: str) -> Instance:
+    """The instance called ``name``: a key of :data:`INSTANCES`, an ICB code (``QE1``: the whole ICB) or an ICB
+    and one of its sub-ICBs (``QE1/00R``).
+
+    Raises
+    ------
+    KeyError
+        For a name of none of these forms.
+
+    Examples
+    --------
+    >>> instance("QE1/00R").sub_icb, instance("QE1").icb
+    (('00R',), ('QE1',))
+    """
+    if name in INSTANCES:
+        return INSTANCES[name]
+    icb, _, sub_icb = name.partition("/")
+    if len(icb) == 3 and icb.isalnum() and icb.isupper() and (not sub_icb or sub_icb.isalnum()):
+        where = f"sub-ICB {sub_icb} of ICB {icb}" if sub_icb else f"ICB {icb}"
+        return Instance(name, (icb,), (sub_icb,) if sub_icb else (), where)
+    raise KeyError(f"unknown instance {name!r}: choose {', '.join(INSTANCES)}, an ICB code (QE1) or ICB/sub-ICB "
+                   "(QE1/00R)")
+
+
 def default_data_path() -> Path:
     """The practices CSV in the data folder ``$CLUSTERKIT_NHS_DATA`` (as the tests and examples read it; a path
     to the CSV itself also works), else in ``../shared/data/nhs`` beside the repository."""
@@ -62,7 +86,7 @@ def load_instance(name: str, data: str | Path | None = None) -> PracticeGraph:
     Parameters
     ----------
     name : str
-        A key of :data:`INSTANCES`.
+        An instance name (see :func:`instance`).
     data : path, optional
         The practices CSV (default :func:`default_data_path`).
 
@@ -73,6 +97,6 @@ def load_instance(name: str, data: str | Path | None = None) -> PracticeGraph:
     """
     from geodata import load_study_area
 
-    instance = INSTANCES[name]
+    area = instance(name)
     path = Path(data) if data is not None else default_data_path()
-    return load_study_area(path, icb=list(instance.icb), sub_icb=list(instance.sub_icb))
+    return load_study_area(path, icb=list(area.icb), sub_icb=list(area.sub_icb))

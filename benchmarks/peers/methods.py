@@ -225,12 +225,13 @@ def clusterkit_exact(graph: PracticeGraph, settings: Settings) -> MethodResult:
     return MethodResult(labels, seconds, status, objective, bound, gap, notes)
 
 
-def pmedian_bound(graph: PracticeGraph, settings: Settings) -> MethodResult:
+def pmedian_bound(graph: PracticeGraph, settings: Settings, whole: bool = False) -> MethodResult:
     """``solvers.grouping.pmedian_lower_bound``: the band-constrained p-median without contiguity.
 
     Its optimum (the solver's proven bound) is a lower bound for every contiguous grouping. On an
     instance with several sub-ICBs it is computed per sub-ICB, like the exact rows, and combined by
-    population: a bound for groupings that stay inside sub-ICBs. Returns no labels.
+    population: a bound for groupings that stay inside sub-ICBs; with ``whole``, on the whole instance at once
+    (a bound for groupings that may cross sub-ICBs, ``--within none``). Returns no labels.
     """
     try:
         from clusterkit.problem.grouping import GroupingProblem
@@ -239,7 +240,7 @@ def pmedian_bound(graph: PracticeGraph, settings: Settings) -> MethodResult:
         raise UnavailableError(f"solvers.grouping.pmedian_lower_bound not importable ({error})") from None
     problem = GroupingProblem(band=settings.band)
     areas = graph.areas("sub_icb")
-    pieces = [graph] if len(areas) == 1 else [graph.subset(codes) for codes in areas.values()]
+    pieces = [graph] if len(areas) == 1 or whole else [graph.subset(codes) for codes in areas.values()]
     notes = ["band-constrained p-median without contiguity: a lower bound for every contiguous grouping"]
     if len(pieces) > 1:
         notes.append(f"per sub-ICB ({len(pieces)} areas, {settings.exact_time_limit:g} s each): a bound for "
@@ -258,6 +259,22 @@ def pmedian_bound(graph: PracticeGraph, settings: Settings) -> MethodResult:
     value = None if math.isnan(weighted) else weighted / graph.population
     status = "OPTIMAL" if all(s == "OPTIMAL" for s in statuses) else "/".join(sorted(set(statuses)))
     return MethodResult({}, seconds, status, None, value, None, notes)
+
+
+def pmedian_bound_whole(graph: PracticeGraph, settings: Settings) -> MethodResult:
+    """The p-median bound on the whole instance at once: the bound for ``--within none``.
+
+    The all-centres model (n^2 binaries) is allowed up to the instance's size here (the library stops at
+    ``ALL_CENTRES_MAX`` practices); an ICB of about 200 practices solves within the exact time limit.
+    """
+    try:
+        from solvers.grouping import pmedian
+    except ImportError as error:
+        raise UnavailableError(f"solvers.grouping.pmedian not importable ({error})") from None
+    pmedian.ALL_CENTRES_MAX = max(pmedian.ALL_CENTRES_MAX, len(graph))
+    result = pmedian_bound(graph, settings, whole=True)
+    result.notes.append(f"all-centres model allowed up to {len(graph)} practices")
+    return result
 
 
 # --------------------------------------------------------------------------- today's PCNs
@@ -373,6 +390,7 @@ METHODS: Mapping[str, Callable[[PracticeGraph, Settings], MethodResult]] = {
     "clusterkit-heuristic-thorough": clusterkit_heuristic_thorough,
     "clusterkit-exact": clusterkit_exact,
     "pmedian-bound": pmedian_bound,
+    "pmedian-bound-whole": pmedian_bound_whole,
     "pcn": current_pcns,
     "spopt-maxp": spopt_maxp,
     "spopt-regionkmeans": spopt_region_kmeans,

@@ -105,9 +105,11 @@ def group_heuristic(
                                           set_partition)
         if initial is None:
             tasks.append(PieceTask(piece, int(base[k]), search.restarts, search.oscillate,
-                                   set_partition=set_partition))
+                                   set_partition=set_partition, ruin=search.ruin))
         else:
-            tasks.append(PieceTask(piece, int(base[k]), 1, search.polish_oscillate, initial, set_partition))
+            start, border = initial
+            tasks.append(PieceTask(piece, int(base[k]), 1, search.polish_oscillate, start, set_partition,
+                                   ruin=search.polish_ruin, focus=border))
     solutions = solve_tasks(tasks, workers=workers, executor=executor, progress=progress)
     results = []
     for piece, solution in zip(pieces, solutions):
@@ -119,7 +121,8 @@ def group_heuristic(
     return assemble_grouping(graph, problem, results, method="heuristic", solver="clusterkit", seed=seed,
                              started=started, notes=notes,
                              params={**problem.to_dict(), "restarts": search.restarts, "oscillate": search.oscillate,
-                                     "polish_oscillate": search.polish_oscillate, "areas": len(pieces)})
+                                     "polish_oscillate": search.polish_oscillate, "ruin": search.ruin,
+                                     "polish_ruin": search.polish_ruin, "areas": len(pieces)})
 
 
 #: How each rule's violation reads in a note.

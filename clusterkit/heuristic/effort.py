@@ -15,26 +15,37 @@ class Effort:
     Attributes
     ----------
     restarts : int
-        Region-growing starts per area (the best is kept).
+        Region-growing starts per area (the best is kept); with ``ruin``, per number of groups tried.
     oscillate : int
         Best distinct restarts of each area improved by strategic oscillation (the band relaxed to a
         rising penalty, searched, restored and repaired); the costliest and most effective step.
     polish_oscillate : int
         The same for the final polish of a large piece started from its chunks (0: moves only).
+    ruin : int
+        Rounds of ruin and recreate over each area's best result: a few neighbouring groups regrouped at once
+        (:mod:`clusterkit.heuristic.ruin`; 0: none); in each chunk of a large piece, at most
+        :data:`~clusterkit.heuristic.chunks.CHUNK_RUIN`.
+    polish_ruin : int
+        The same for the final polish of a large piece, around the chunks' boundaries (one task: it runs
+        on one core while the chunks share them all).
     """
 
     restarts: int
     oscillate: int
     polish_oscillate: int
+    ruin: int = 0
+    polish_ruin: int = 0
 
 
-#: ``--effort`` levels. ``quick``: region growing and local search only (QOP in about 1 s); ``standard``: plus
-#: oscillation of each area's best start (all of England within a minute on 2 cores); ``thorough``: 32 starts,
-#: the best 12 oscillated, and the polish of a large piece oscillated too (small areas near their optimum).
+#: ``--effort`` levels. ``quick``: region growing and local search only; ``standard`` (the default): two starts
+#: (more for a small area) at each number of groups worth trying, the best of each oscillated, then ruin and
+#: recreate of a few neighbouring groups at a time with recombination of every group met (most sub-ICBs of QOP
+#: and QE1 end at their proven optimum; see ``benchmarks/RESULTS.md``); ``thorough``: more starts, oscillations
+#: and rounds of ruin and recreate, and the polish of a large piece oscillated too.
 EFFORTS = {
     "quick": Effort(restarts=4, oscillate=0, polish_oscillate=0),
-    "standard": Effort(restarts=8, oscillate=1, polish_oscillate=0),
-    "thorough": Effort(restarts=32, oscillate=12, polish_oscillate=1),
+    "standard": Effort(restarts=2, oscillate=1, polish_oscillate=0, ruin=3, polish_ruin=3),
+    "thorough": Effort(restarts=8, oscillate=4, polish_oscillate=1, ruin=6, polish_ruin=6),
 }
 
 

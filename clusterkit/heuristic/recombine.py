@@ -16,12 +16,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SetPartition", "recombine"]
+__all__ = ["SetPartition", "partition_of", "recombine"]
 
 #: Seconds the set-partitioning model may take (it normally takes milliseconds).
 TIME_LIMIT = 10.0
 
-#: ``set_partition(columns, costs, units, *, count, time_limit) -> (outcome, picked column indices or None)``.
+#: ``set_partition(columns, costs, units, *, count, time_limit[, start]) -> (outcome, picked column indices or
+#: None)``; ``start`` (indices of columns covering every unit once) is a first incumbent.
 SetPartition = Callable[..., tuple[Any, "np.ndarray | None"]]
 
 
@@ -56,10 +57,39 @@ def recombine(groupings: Sequence[np.ndarray], unit_count: int,
                 violation, cost = score(members)[:2]
                 if violation <= 1e-9:
                     columns[members] = cost
+    return partition_of(columns, unit_count, set_partition, count)
+
+
+def partition_of(columns: dict[frozenset[int], float], unit_count: int, set_partition: SetPartition,
+                 count: int | None = None, start: Sequence[frozenset[int]] | None = None) -> np.ndarray | None:
+    """The cheapest exact cover of the units by ``columns`` (group -> cost, every group feasible), or None.
+
+    Returns a group id per unit (0..k-1 in the order of the picked columns), or None when there are fewer
+    than two columns or the model finds nothing. ``start`` (columns covering every unit once) is handed to the
+    solver as a first incumbent; costs are passed scaled to a mean of 100 (the same optimum: HiGHS prunes
+    sooner than on costs of a few hundredths, about four times faster on pools of a thousand columns with an
+    incumbent).
+
+    Examples
+    --------
+    >>> def cover(columns, costs, units, *, count, time_limit):  # a stand-in solver: the two singletons
+    ...     return None, np.array([1, 2])
+    >>> partition_of({frozenset({0, 1}): 3.0, frozenset({0}): 1.0, frozenset({1}): 1.0}, 2, cover).tolist()
+    [0, 1]
+    """
     if len(columns) <= 1:
         return None
     keys = list(columns)
-    _, picked = set_partition(keys, [columns[k] for k in keys], unit_count, count=count, time_limit=TIME_LIMIT)
+    costs = np.array([columns[k] for k in keys], dtype=float)
+    mean = float(np.abs(costs).mean())
+    if mean > 0:
+        costs = costs * (100.0 / mean)
+    options: dict[str, Any] = {}
+    if start is not None:
+        position = {key: j for j, key in enumerate(keys)}
+        if all(group in position for group in start):
+            options["start"] = [position[group] for group in start]
+    _, picked = set_partition(keys, costs.tolist(), unit_count, count=count, time_limit=TIME_LIMIT, **options)
     if picked is None:
         return None
     unit_group = np.full(unit_count, -1, dtype=np.int64)

@@ -10,7 +10,8 @@ import numpy as np
 
 from clusterkit.compiled import use_compiled
 from clusterkit.heuristic.recombine import SetPartition
-from clusterkit.heuristic.search import PieceSolution, solve_piece
+from clusterkit.heuristic.pipeline import search_piece
+from clusterkit.heuristic.search import PieceSolution
 from clusterkit.parallel import run_tasks
 from clusterkit.problem.piece import PieceProblem
 from clusterkit.progress import Progress, tell
@@ -27,8 +28,10 @@ class PieceTask:
     """One piece for the heuristic: a picklable task of :func:`clusterkit.parallel.run_tasks`.
 
     ``initial`` (a group per unit) replaces the first region-growing start; ``set_partition`` is the
-    set-partitioning solver of the recombination step (none: no recombination); ``compiled`` whether the
-    compiled core searches it (None: :func:`solve_tasks` decides by the size of the whole run).
+    set-partitioning solver of the recombination step (none: no recombination); ``ruin`` is the number of
+    rounds of ruin and recreate (:func:`~clusterkit.heuristic.pipeline.search_piece`), around the groups of
+    the ``focus`` units when given; ``compiled`` whether the compiled core searches it (None:
+    :func:`solve_tasks` decides by the size of the whole run).
     """
 
     piece: PieceProblem
@@ -37,13 +40,15 @@ class PieceTask:
     oscillate: int
     initial: np.ndarray | None = None
     set_partition: SetPartition | None = None
+    ruin: int = 0
+    focus: tuple[int, ...] | None = None
     compiled: bool | None = None
 
 
 def solve_task(task: PieceTask, progress: Progress | None = None) -> PieceSolution:
     """Solve one :class:`PieceTask` (deterministic for its seed; ``progress`` is told of its search's steps)."""
-    return solve_piece(task.piece, task.seed, task.restarts, task.initial, oscillate=task.oscillate,
-                       set_partition=task.set_partition, compiled=task.compiled, progress=progress)
+    return search_piece(task.piece, task.seed, task.restarts, task.oscillate, task.ruin, task.initial,
+                        task.set_partition, task.focus, compiled=task.compiled, progress=progress)
 
 
 def solve_tasks(tasks: Sequence[PieceTask], *, workers: int | None = None, executor: Executor | None = None,

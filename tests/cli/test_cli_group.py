@@ -13,6 +13,7 @@ from tests.grouping_checks import TWO_TOWNS_OBJECTIVE, two_towns
 
 from cli import main
 from clusterkit.errors import InputError
+from clusterkit.heuristic.effort import EFFORTS
 from clusterkit.metrics.grouping import moved_practices
 from clusterkit.synthetic import synthetic_county, synthetic_relations
 from geodata import read_practice_list, write_practices_csv, write_relations_csv
@@ -124,7 +125,8 @@ def test_group_is_reproducible_for_a_seed(county: tuple[Path, Path], tmp_path: P
 
 def test_effort_levels_are_recorded_and_quick_is_feasible(county: tuple[Path, Path], tmp_path: Path) -> None:
     practices, _ = county
-    for effort, restarts, oscillate in (("quick", 4, 0), ("standard", 8, 1)):
+    for effort, restarts, oscillate in (("quick", 4, 0), ("standard", EFFORTS["standard"].restarts,
+                                                         EFFORTS["standard"].oscillate)):
         out = tmp_path / effort
         assert _run("group", practices, "--effort", effort, "--out", out).exit_code == 0
         summary = json.loads((out / "summary.json").read_text())

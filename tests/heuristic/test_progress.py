@@ -49,11 +49,15 @@ def test_one_area_reports_its_restarts_and_the_best_so_far(county: PracticeGraph
     calls, progress = _recorder()
     grouping = group_heuristic(county, seed=seed, restarts=3, workers=2, progress=progress)
     total = assert_counts_up_to_their_total(calls)
-    restarts = [note for _, _, note in calls if note.startswith("restart ")]
+    # the default effort runs each number of groups worth trying with that count held: "7 groups: restart 1 of 3"
+    first_run = calls[0][2].partition(": ")[0]
+    assert first_run.endswith(" groups") or first_run == "groups floating", calls[0]
+    restarts = [note for _, _, note in calls if note.startswith(f"{first_run}: restart ")]
     runs = int(restarts[0].split(" of ")[1].partition(":")[0])
     assert restarts == [note for _, _, note in calls[:runs]] and len(restarts) == runs >= 3
     assert runs < total  # the oscillation of the best start is a step too (standard effort)
     assert all(": best " in note for note in restarts[-1:])
+    assert ("ruin and recreate" in [note for _, _, note in calls]) and calls[-2][0] == total - 1
     assert calls[-1][2] == f"search done: best {grouping.objective:.4f}"
     silent = group_heuristic(county, seed=seed, restarts=3, workers=2)
     assert grouping.labels == silent.labels and grouping.objective == silent.objective

@@ -3,6 +3,8 @@ the chunked start of large pieces, and the effort levels."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -127,8 +129,7 @@ def test_more_effort_is_never_worse_than_quick_on_the_county() -> None:
 def test_effort_levels_and_restarts_override() -> None:
     assert set(EFFORTS) == {"quick", "standard", "thorough"}
     assert effort_of("quick").oscillate == 0
-    assert effort_of("standard", restarts=3) == Effort(restarts=3, oscillate=EFFORTS["standard"].oscillate,
-                                                        polish_oscillate=EFFORTS["standard"].polish_oscillate)
+    assert effort_of("standard", restarts=3) == replace(EFFORTS["standard"], restarts=3)
     with pytest.raises(InputError, match="unknown effort"):
         effort_of("heroic")
     with pytest.raises(InputError, match="at least 1"):
