@@ -195,3 +195,17 @@ def test_a_penalty_on_four_real_sub_icbs(nhs_graph, penalty: dict[str, float]) -
         return np.array([names.index(labels[piece.codes[members[0]]]) for members in piece.units])
 
     assert _not_worse(_penalised(piece, unit_group(penalised)), _penalised(piece, unit_group(ignoring)))
+
+
+def test_small_runs_use_the_compiled_core_only_once_it_is_on_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clusterkit import compiled
+
+    monkeypatch.delenv(compiled.ENVIRONMENT_VARIABLE, raising=False)
+    monkeypatch.setattr(compiled, "compiled_enabled", lambda: True)
+    for cached in (False, True):
+        monkeypatch.setattr(compiled, "kernels_cached", lambda cached=cached: cached)
+        assert not compiled.use_compiled(compiled.MIN_CACHED_PRACTICES - 1)
+        assert compiled.use_compiled(compiled.MIN_CACHED_PRACTICES) is cached
+        assert compiled.use_compiled(compiled.MIN_PRACTICES)
+    monkeypatch.setattr(compiled, "compiled_enabled", lambda: False)
+    assert not compiled.use_compiled(10 * compiled.MIN_PRACTICES)
