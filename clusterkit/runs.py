@@ -146,7 +146,8 @@ def run_grouping(graph: PracticeGraph, problem: GroupingProblem | None = None, *
     command : str
         The command named in the summary.
     progress : callable, optional
-        ``progress(done, total)`` as pieces finish.
+        ``progress(done, total, note)`` as pieces finish (the exact method also notes its phase, incumbent,
+        bound and gap as they change).
     boundary : path, optional
         A polygon layer (an ICB's boundary) the group areas are clipped to (default: a buffered hull).
     command_line : str, optional

@@ -23,6 +23,7 @@ grouping is the set-partitioning MIP over the pool (:func:`solvers.partition.sol
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import time
@@ -36,6 +37,7 @@ from scipy.optimize import linprog
 from clusterkit.problem.piece import PieceProblem
 from clusterkit.results import Status
 from solvers.grouping.enumeration import enumerate_columns
+from solvers.grouping.fixing import free_units
 from solvers.grouping.pricing import Pricer
 from solvers.partition import solve_set_partition
 
@@ -55,6 +57,42 @@ class ColumnGenerationResult:
     rounds: int
     lp_converged: bool
     seconds: float
+    lp_bound: float | None = None
+    fixed_share: float | None = None
+    seconds_lp: float | None = None
+
+
+#: ``report(phase, incumbent, bound)``: where the run of a piece is (objective units of the piece).
+Report = Callable[[str, "float | None", "float | None"], None]
+
+
+class Watch:
+    """The best incumbent and bound of a piece as the run goes; tells ``report`` on a change of phase or value.
+
+    The incumbent only falls and the bound only rises (a bound from a later step that is weaker is not
+    shown), so the gap a caller sees never grows. ``offset`` is added to both (the constant relation term).
+    """
+
+    def __init__(self, report: Report | None, offset: float = 0.0) -> None:
+        self.report, self.offset = report, offset
+        self.incumbent: float | None = None
+        self.bound: float | None = None
+        self.phase = ""
+
+    def tell(self, phase: str, incumbent: float | None = None, bound: float | None = None) -> None:
+        """Record ``incumbent`` and ``bound`` (piece objective without offset) and report if anything changed."""
+        changed = phase != self.phase
+        if incumbent is not None and (self.incumbent is None or incumbent < self.incumbent - 1e-12):
+            self.incumbent, changed = incumbent, True
+        if bound is not None and math.isfinite(bound) and (self.bound is None or bound > self.bound + 1e-12):
+            self.bound, changed = bound, True
+        if self.incumbent is not None and self.bound is not None and self.bound > self.incumbent:
+            self.bound = self.incumbent
+        self.phase = phase
+        if changed and self.report is not None:
+            shift = self.offset
+            self.report(phase, None if self.incumbent is None else self.incumbent + shift,
+                        None if self.bound is None else self.bound + shift)
 
 
 def _master_lp(columns: list[frozenset[int]], costs: list[float], n: int, count: int | None, big: float = 0.0):
@@ -80,7 +118,7 @@ def _master_lp(columns: list[frozenset[int]], costs: list[float], n: int, count:
 
 
 def _generate(pricer: Pricer, pool: dict[frozenset[int], float], count: int | None, max_groups: int,
-              deadline: float, cutoff: float) -> tuple[float, bool, int, tuple | None]:
+              deadline: float, cutoff: float, watch: Watch | None = None) -> tuple[float, bool, int, tuple | None]:
     """Column generation for one number of groups (or any, when ``count`` is None).
 
     Returns ``(bound, converged, rounds, duals)``: a proven lower bound on groupings with that count
@@ -124,6 +162,8 @@ def _generate(pricer: Pricer, pool: dict[frozenset[int], float], count: int | No
                     added += 1
         groups = count if count is not None else max_groups
         bound = max(bound, value + groups * min(0.0, least))
+        if watch is not None and count is None:  # a count's bound holds for that count only
+            watch.tell("column generation", bound=max(bound, value) if added == 0 else bound)
         if added == 0:
             return max(bound, value), True, rounds, (value, duals, mu)
         if bound >= cutoff:
@@ -154,16 +194,24 @@ def solve_piece_colgen(
     time_limit: float = 60.0,
     solver: str = "highs",
     gap: float | None = None,
+    report: Report | None = None,
 ) -> ColumnGenerationResult:
     """Solve one piece by column generation, seeded with the groups of ``starts`` (groupings by unit).
 
     Branches on the number of groups: column generation runs for every count the band allows, the
     starts' count first; a count whose bound reaches the best grouping known is closed. The proven
-    bound is the least bound over the counts still open.
+    bound is the least bound over the counts still open. ``report(phase, incumbent, bound)`` hears the
+    phases (``column generation``, ``enumeration``, ``partition``) and every better incumbent or bound.
     """
     started = time.perf_counter()
     tolerance = gap if gap is not None else DEFAULT_TOLERANCE
     pricer = Pricer(piece)
+    # columns leave out the constant part of the relation term (relations inside must-link units)
+    offset = 0.0
+    if pricer.relation_factor:
+        between = sum(sum(neighbours.values()) for neighbours in piece.relation) / 2.0
+        offset = piece.relation_weight * (1.0 - (piece.relation_total - between) / piece.relation_total)
+    watch = Watch(report, offset)
     n = pricer.n
     pool: dict[frozenset[int], float] = {}
     incumbent: tuple[float, np.ndarray] | None = None
@@ -179,6 +227,7 @@ def solve_piece_colgen(
             total += cost
         if ok and (incumbent is None or total < incumbent[0]):
             incumbent = (total, start.copy())
+    watch.tell("column generation", incumbent=None if incumbent is None else incumbent[0])
     counts = _counts(piece, pricer)
     if incumbent is not None and None not in counts:
         first = len(np.unique(incumbent[1]))
@@ -190,6 +239,7 @@ def solve_piece_colgen(
     enumerated_proof = False
     converged_all = True
     rounds = 0
+    fixing: dict[str, float] = {}
     end = started + time_limit  # the limit is a limit: every step below gets at most what is left of it
 
     def left() -> float:
@@ -203,7 +253,7 @@ def solve_piece_colgen(
         share = (deadline - time.perf_counter()) * (0.75 if count is None else 1.0 / (len(counts) - position))
         cutoff = incumbent[0] * (1 - tolerance) if incumbent is not None else math.inf
         bound, converged, used, lp = _generate(pricer, pool, count, max_groups,
-                                               time.perf_counter() + max(share, 0.5), cutoff)
+                                               time.perf_counter() + max(share, 0.5), cutoff, watch)
         rounds += used
         log.debug("count %s: bound %.6g converged %s after %.1fs (%d columns)", count, bound, converged,
                  time.perf_counter() - started, len(pool))
@@ -219,11 +269,13 @@ def solve_piece_colgen(
                                                    min(left(), max(1.0, min(10.0, 0.1 * time_limit))), incumbent)
             if better is not None and (incumbent is None or better < incumbent[0] - 1e-12):
                 incumbent = (better, better_group)
+            watch.tell("column generation", incumbent=None if incumbent is None else incumbent[0])
         if position == 0 and lp is not None:
             first_lp = lp
+            fixing["lp_bound"], fixing["seconds_lp"] = lp[0], time.perf_counter() - started
             if incumbent is not None:
                 incumbent, enumerated_proof = _prove(pricer, pool, lp, incumbent, tolerance, solver, deadline,
-                                                     left, bounds)
+                                                     left, bounds, watch, fixing)
                 if enumerated_proof:
                     counts = [None]
                     break
@@ -235,15 +287,18 @@ def solve_piece_colgen(
                                                 None)
             if value is not None and (incumbent is None or value < incumbent[0] - 1e-12):
                 incumbent = (value, unit_group)
-    if not enumerated_proof and first_lp is not None and incumbent is not None and time.perf_counter() < deadline:
+                watch.tell("partition", incumbent=value)
+    if (not enumerated_proof and first_lp is not None and incumbent is not None and time.perf_counter() < deadline
+            and "fixed_share" not in fixing):
         # no start was feasible: the incumbent came from the counts' partitions; prove it now
         incumbent, enumerated_proof = _prove(pricer, pool, first_lp, incumbent, tolerance, solver, deadline,
-                                             left, bounds)
+                                             left, bounds, watch, fixing)
         if enumerated_proof:
             counts = [None]
     if enumerated_proof:
         objective, unit_group = incumbent
     else:
+        watch.tell("partition")
         remaining = left()
         columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
         fixed = piece.count if piece.count is not None else (len(pricer.hub_units) or None)
@@ -255,47 +310,64 @@ def solve_piece_colgen(
     branched = min(branches) if branches and len(branches) == len(counts) - (None in counts) else -math.inf
     bound = max(bounds.get(None, -math.inf), branched) if bounds else -math.inf
     seconds = time.perf_counter() - started
-    # columns leave out the constant part of the relation term (relations inside must-link units)
-    offset = 0.0
-    if pricer.relation_factor:
-        between = sum(sum(neighbours.values()) for neighbours in piece.relation) / 2.0
-        offset = piece.relation_weight * (1.0 - (piece.relation_total - between) / piece.relation_total)
     if objective is not None:
         objective += offset
     if bound != -math.inf:
         bound += offset
     valid_bound = None if bound == -math.inf else min(bound, objective) if objective is not None else bound
+    lp_bound = fixing.get("lp_bound")
+    details = dict(lp_bound=None if lp_bound is None else lp_bound + offset, fixed_share=fixing.get("fixed_share"),
+                   seconds_lp=fixing.get("seconds_lp"))
     if objective is None:
-        return ColumnGenerationResult(None, Status.NO_SOLUTION, None, valid_bound, len(pool), rounds, converged_all, seconds)
+        return ColumnGenerationResult(None, Status.NO_SOLUTION, None, valid_bound, len(pool), rounds, converged_all,
+                                      seconds, **details)
     relative = None if valid_bound is None else (objective - valid_bound) / max(abs(objective), 1e-9)
     status = Status.OPTIMAL if relative is not None and relative <= tolerance + 1e-9 else Status.FEASIBLE
     return ColumnGenerationResult(unit_group, status, objective, valid_bound, len(pool), rounds, converged_all,
-                                  seconds)
+                                  seconds, **details)
 
 
 def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbent: tuple[float, np.ndarray],
            tolerance: float, solver: str, deadline: float, left: Callable[[], float],
-           bounds: dict[int | None, float]) -> tuple[tuple[float, np.ndarray], bool]:
+           bounds: dict[int | None, float], watch: Watch,
+           fixing: dict[str, float]) -> tuple[tuple[float, np.ndarray], bool]:
     """Prove ``incumbent`` within ``tolerance`` by enumeration over the LP's duals (or improve it).
 
     Only groupings below target = incumbent x (1 - tolerance) need to be found or ruled out: every group of
-    such a grouping has reduced cost at most target - LP value. Enumerate in two steps: half that slack first
-    (few groups; the partition over them usually finds a better incumbent, which shrinks the target), then
-    the slack the improved incumbent needs. Raises ``bounds[None]`` (the all-counts bound) to what it proves;
-    returns the incumbent and whether it is proven within the tolerance.
+    such a grouping has reduced cost at most the *needed* slack, target - LP value. The enumeration of every
+    group within a slack s (with the pairs fixed at s left out, :mod:`solvers.grouping.fixing`) followed by
+    the partition over the pool proves the bound min(partition bound, LP value + s), and usually finds a
+    better incumbent, which shrinks the needed slack. So: half the needed slack first; after a complete
+    step, on towards the needed slack (doubling); after a step that passes :data:`ENUMERATION_LIMIT` groups,
+    halfway back towards the last complete one; until proven, out of time or the steps are too fine to gain.
+    Raises ``bounds[None]`` (the all-counts bound) to what it proves; records the share of (centre, unit)
+    pairs fixed in ``fixing["fixed_share"]``; returns the incumbent and whether it is proven.
     """
     piece = pricer.piece
     value, duals, mu = lp
     fixed = piece.count if piece.count is not None else (len(pricer.hub_units) or None)
-    slack = max(0.0, _target(incumbent[0], tolerance) - value) / 2.0
-    for step in (1, 2):
-        enumerated = enumerate_columns(pricer, duals, mu, slack, deadline)
-        log.info("enumeration step %d, slack %.4g (incumbent %.6g): %s groups", step, slack, incumbent[0],
-                 None if enumerated is None else len(enumerated))
-        if enumerated is None:
+    needed = max(0.0, _target(incumbent[0], tolerance) - value)
+    slack, complete, failed = needed / 2.0, 0.0, math.inf
+    pairs = len(pricer.centres) * pricer.n
+    for step in itertools.count(1):
+        if time.perf_counter() >= deadline - 0.5:
             break
+        watch.tell("enumeration")
+        free = {centre: free_units(pricer, centre, duals, mu, slack) for centre in pricer.centres}
+        fixing["fixed_share"] = 1.0 - sum(int(mask.sum()) for mask in free.values()) / max(1, pairs)
+        enumerated = enumerate_columns(pricer, duals, mu, slack, deadline, limit=ENUMERATION_LIMIT, free=free)
+        log.info("enumeration step %d, slack %.4g of %.4g needed (incumbent %.6g), %.1f%% of pairs fixed: %s groups",
+                 step, slack, needed, incumbent[0], 100 * fixing["fixed_share"],
+                 None if enumerated is None else len(enumerated))
+        if enumerated is None:  # past the limit (or out of time): a smaller slack
+            failed = slack
+            slack = (complete + failed) / 2.0
+            if failed - complete <= 0.05 * needed:
+                break
+            continue
         pool.update(enumerated)
         columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
+        watch.tell("partition")
         objective, unit_group, proof = _partition(columns, [pool[c] for c in columns], pricer.n, fixed, solver,
                                                   left(), incumbent, gap=tolerance)
         if objective is not None and objective < incumbent[0] - 1e-12:
@@ -305,12 +377,19 @@ def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbe
         # a grouping cheaper than value + slack is made of enumerated groups only: it is in the partition
         # model, whose bound holds for it; so value + slack bounds the rest
         bound = min(proof.bound, value + slack, incumbent[0])
-        needed = max(0.0, _target(incumbent[0], tolerance) - value)
         bounds[None] = max(bounds.get(None, -math.inf), bound)
+        watch.tell("partition", incumbent[0], bounds[None])
+        complete, needed = slack, max(0.0, _target(incumbent[0], tolerance) - value)
         if incumbent[0] - bound <= tolerance * abs(incumbent[0]) + 1e-12 or slack >= needed - 1e-12:
             return incumbent, True
-        slack = needed
+        slack = min(needed, 2.0 * slack if math.isinf(failed) else (slack + failed) / 2.0)
+        if slack < needed and slack - complete <= 0.02 * needed:
+            break  # the limit allows no step that gains much
     return incumbent, False
+
+
+#: Groups one enumeration step may find before it stops (and the next step tries a smaller slack).
+ENUMERATION_LIMIT = 200_000
 
 
 #: Relative gap proven when none is asked for (HiGHS's default mip_rel_gap).
