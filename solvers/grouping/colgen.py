@@ -37,7 +37,7 @@ from scipy.optimize import linprog
 from clusterkit.problem.piece import PieceProblem
 from clusterkit.results import Status
 from solvers.grouping.enumeration import enumerate_columns
-from solvers.grouping.fixing import free_units
+from solvers.grouping.fixing import centre_bounds, free_units
 from solvers.grouping.pricing import Pricer
 from solvers.partition import solve_set_partition
 
@@ -117,6 +117,11 @@ def _master_lp(columns: list[frozenset[int]], costs: list[float], n: int, count:
     return float(result.fun), duals[:n], (float(duals[n]) if count is not None else 0.0), np.asarray(result.x)
 
 
+#: An exact round stops once it has added a 1/PARTIAL_PRICING share of the units in columns (the LP is re-solved
+#: sooner; only a full round gives a Lagrangian bound, and the last round, which finds nothing, is always full).
+PARTIAL_PRICING = 4
+
+
 def _generate(pricer: Pricer, pool: dict[frozenset[int], float], count: int | None, max_groups: int,
               deadline: float, cutoff: float, watch: Watch | None = None) -> tuple[float, bool, int, tuple | None]:
     """Column generation for one number of groups (or any, when ``count`` is None).
@@ -125,12 +130,16 @@ def _generate(pricer: Pricer, pool: dict[frozenset[int], float], count: int | No
     (``-inf`` if none), whether the LP was solved to optimality over all columns, rounds run, and when
     converged the LP's ``(value, unit duals, count dual)``.
     Stops early once the bound reaches ``cutoff`` (no better grouping has this count).
+
+    Exact rounds price with the pairs whose reduced-cost bound is not negative left out
+    (:func:`solvers.grouping.fixing.centre_bounds`): only negative columns are wanted, and the bound holds.
     """
     n = pricer.n
     big = 10.0 * max([abs(v) for v in pool.values()] + [1.0]) * max(1, n)
     artificial = [frozenset([u]) for u in range(n)]
     bound = -math.inf
     rounds = 0
+    groups = count if count is not None else max_groups
     while time.perf_counter() < deadline:
         rounds += 1
         columns = list(pool)
@@ -149,19 +158,27 @@ def _generate(pricer: Pricer, pool: dict[frozenset[int], float], count: int | No
         least, added = math.inf, 0
         order = sorted(pricer.centres,
                        key=lambda c: float(pricer.assign_cost[pricer.unit_of[c], c] - duals[pricer.unit_of[c]]))
-        for centre in order:
+        for position, centre in enumerate(order):
+            if added >= max(10, n // PARTIAL_PRICING):  # enough for the next LP: this round proves no bound
+                least = -math.inf
+                break
             remaining = deadline - time.perf_counter()
             if remaining <= 0.2:
                 return bound, False, rounds, None
-            reduced, column = pricer.exact(centre, duals, mu, remaining)
+            # only a group of negative reduced cost is wanted: a unit whose pair bound is not negative can stay
+            # out of the pricing, and a centre whose own bound is not negative needs none (its bound holds)
+            pairs = centre_bounds(pricer, centre, duals, mu)
+            if pairs[pricer.unit_of[centre]] >= 0.0:
+                least = min(least, float(pairs[pricer.unit_of[centre]]))
+                continue
+            reduced, column = pricer.exact(centre, duals, mu, remaining, free=pairs < 1e-9)
             least = min(least, reduced)
             if column is not None and reduced < -1e-9 and column not in pool:
                 cost = pricer.cost(column)
                 if cost is not None:
                     pool[column] = cost
                     added += 1
-        groups = count if count is not None else max_groups
-        bound = max(bound, value + groups * min(0.0, least))
+        bound = max(bound, value + groups * min(0.0, least))  # the Lagrangian bound (-inf after a partial round)
         if watch is not None and count is None:  # a count's bound holds for that count only
             watch.tell("column generation", bound=max(bound, value) if added == 0 else bound)
         if added == 0:
@@ -242,8 +259,9 @@ def solve_piece_colgen(
     fixing: dict[str, float] = {}
     end = started + time_limit  # the limit is a limit: every step below gets at most what is left of it
 
-    def left() -> float:
-        return max(0.05, end - time.perf_counter())
+    def left(columns: int = 0) -> float:
+        """What is left of the limit, less the time to write a partition model of ``columns`` columns."""
+        return max(0.05, end - time.perf_counter() - (0.5 + 2e-5 * columns if columns else 0.0))
 
     deadline = started + 0.85 * time_limit  # the generation and the proof; the rest for the final partition
     first_lp = None
@@ -295,11 +313,11 @@ def solve_piece_colgen(
                                              left, bounds, watch, fixing)
         if enumerated_proof:
             counts = [None]
-    if enumerated_proof:
-        objective, unit_group = incumbent
+    if enumerated_proof or (incumbent is not None and fixing.get("partitioned") == len(pool)):
+        objective, unit_group = incumbent  # proven, or the pool has been partitioned as it is
     else:
         watch.tell("partition")
-        remaining = left()
+        remaining = left(len(pool))
         columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
         fixed = piece.count if piece.count is not None else (len(pricer.hub_units) or None)
         objective, unit_group = _best_partition(columns, [pool[c] for c in columns], n, fixed, solver, remaining,
@@ -341,7 +359,8 @@ def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbe
     step, on towards the needed slack (doubling); after a step that passes :data:`ENUMERATION_LIMIT` groups,
     halfway back towards the last complete one; until proven, out of time or the steps are too fine to gain.
     Raises ``bounds[None]`` (the all-counts bound) to what it proves; records the share of (centre, unit)
-    pairs fixed in ``fixing["fixed_share"]``; returns the incumbent and whether it is proven.
+    pairs fixed in ``fixing["fixed_share"]`` and the size of the pool last partitioned in
+    ``fixing["partitioned"]``; returns the incumbent and whether it is proven.
     """
     piece = pricer.piece
     value, duals, mu = lp
@@ -369,7 +388,8 @@ def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbe
         columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
         watch.tell("partition")
         objective, unit_group, proof = _partition(columns, [pool[c] for c in columns], pricer.n, fixed, solver,
-                                                  left(), incumbent, gap=tolerance)
+                                                  left(len(columns)), incumbent, gap=tolerance)
+        fixing["partitioned"] = len(pool)
         if objective is not None and objective < incumbent[0] - 1e-12:
             incumbent = (objective, unit_group)
         if proof is None or proof.bound is None:
@@ -421,8 +441,11 @@ def _partition(columns, costs, n, count, solver, time_limit, incumbent, gap=None
         start = [k for k, column in enumerate(columns) if column in chosen]
         if len(start) != len(chosen):
             start = None
+    started = time.perf_counter()
     result, picked = solve_set_partition(columns, costs, n, count=count, time_limit=time_limit, gap=gap, start=start,
                                          solver=solver)
+    log.debug("partition over %d columns: %s in %.1fs (limit %.1fs)", len(columns), result.status,
+              time.perf_counter() - started, time_limit)
     if picked is None:
         return None, None, None
     unit_group = np.full(n, -1, dtype=np.int64)

@@ -40,7 +40,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-__all__ = ["reach_populations", "pair_bounds", "free_units", "unit_graph"]
+__all__ = ["reach_populations", "pair_bounds", "centre_bounds", "free_units", "unit_graph"]
 
 #: Added to every node weight so that scipy keeps zero-weight steps as edges (shifts a bound by < n x 1e-12).
 _EPSILON = 1e-12
@@ -138,21 +138,29 @@ def pair_bounds(adjacency: sp.csr_matrix | None, values: np.ndarray, sizes: np.n
     return bounds
 
 
+def centre_bounds(pricer, centre: int, duals: np.ndarray, mu: float) -> np.ndarray:
+    r""":math:`\beta_c(u)` for every unit, for a group centred at practice ``centre`` (:func:`pair_bounds`).
+
+    ``-inf`` for every unit :meth:`Pricer.allowed` lets in when the objective has relation terms (nothing
+    is fixed then), ``inf`` for the rest.
+    """
+    allowed = pricer.allowed(centre)
+    if pricer.relation_factor:
+        return np.where(allowed, -math.inf, math.inf)
+    piece = pricer.piece
+    upper = float(piece.population) if piece.soft or piece.soft_above else pricer.upper
+    values = pricer.assign_cost[:, centre] - duals
+    return pair_bounds(pricer.adjacency if piece.contiguity else None, values, pricer.unit_sizes,
+                       pricer.unit_of[centre], allowed, upper, mu)
+
+
 def free_units(pricer, centre: int, duals: np.ndarray, mu: float, slack: float) -> np.ndarray:
     """Units that a group centred at ``centre`` of reduced cost at most ``slack`` may hold (the rest are fixed).
 
     All of :meth:`Pricer.allowed` when the objective has relation terms; none when even the centre's unit
     alone cannot come within ``slack``.
     """
-    allowed = pricer.allowed(centre)
-    if pricer.relation_factor:
-        return allowed
-    piece = pricer.piece
-    upper = float(piece.population) if piece.soft or piece.soft_above else pricer.upper
-    values = pricer.assign_cost[:, centre] - duals
-    bounds = pair_bounds(pricer.adjacency if piece.contiguity else None, values, pricer.unit_sizes,
-                         pricer.unit_of[centre], allowed, upper, mu)
-    free = allowed & (bounds <= slack + 1e-9)
+    free = centre_bounds(pricer, centre, duals, mu) <= slack + 1e-9
     if not free[pricer.unit_of[centre]]:
         free[:] = False
     return free
