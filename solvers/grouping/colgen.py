@@ -355,7 +355,8 @@ def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbe
     such a grouping has reduced cost at most the *needed* slack, target - LP value. The enumeration of every
     group within a slack s (with the pairs fixed at s left out, :mod:`solvers.grouping.fixing`) followed by
     the partition over the pool proves the bound min(partition bound, LP value + s), and usually finds a
-    better incumbent, which shrinks the needed slack. So: half the needed slack first; after a complete
+    better incumbent, which shrinks the needed slack. So: 1/:data:`FIRST_SLACK` of the needed slack first
+    (few groups, a quick partition, often a better incumbent); after a complete
     step, on towards the needed slack (doubling); after a step that passes :data:`ENUMERATION_LIMIT` groups,
     halfway back towards the last complete one; until proven, out of time or the steps are too fine to gain.
     Raises ``bounds[None]`` (the all-counts bound) to what it proves; records the share of (centre, unit)
@@ -366,7 +367,7 @@ def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbe
     value, duals, mu = lp
     fixed = piece.count if piece.count is not None else (len(pricer.hub_units) or None)
     needed = max(0.0, _target(incumbent[0], tolerance) - value)
-    slack, complete, failed = needed / 2.0, 0.0, math.inf
+    slack, complete, failed = needed / FIRST_SLACK, 0.0, math.inf
     pairs = len(pricer.centres) * pricer.n
     for step in itertools.count(1):
         if time.perf_counter() >= deadline - 0.5:
@@ -407,6 +408,9 @@ def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbe
             break  # the limit allows no step that gains much
     return incumbent, False
 
+
+#: The first enumeration step takes this fraction of the slack a proof needs.
+FIRST_SLACK = 4.0
 
 #: Groups one enumeration step may find before it stops (and the next step tries a smaller slack).
 ENUMERATION_LIMIT = 200_000

@@ -91,7 +91,8 @@ def solve_grouping_exact(
         area = f"area {piece.name}: " if piece.name and len(pieces) > 1 else ""
 
         def report(phase: str, incumbent: float | None, bound: float | None, done: int = position) -> None:
-            tell(progress, done, len(pieces), area + gap_note(phase, incumbent, bound))
+            note = phase if incumbent is None and bound is None else gap_note(phase, incumbent, bound)
+            tell(progress, done, len(pieces), area + note)
 
         result = _colgen(piece, initial, limit, solver, gap, seed, report)
         proof.append({"area": piece.name, "practices": len(piece.codes), "population": int(piece.population),
