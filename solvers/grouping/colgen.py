@@ -388,8 +388,10 @@ def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbe
         pool.update(enumerated)
         columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
         watch.tell("partition")
+        available = left(len(columns))  # a share of it: a partition that cannot prove the gap would take all
         objective, unit_group, proof = _partition(columns, [pool[c] for c in columns], pricer.n, fixed, solver,
-                                                  left(len(columns)), incumbent, gap=tolerance)
+                                                  max(min(available, 10.0), PARTITION_SHARE * available), incumbent,
+                                                  gap=tolerance)
         fixing["partitioned"] = len(pool)
         if objective is not None and objective < incumbent[0] - 1e-12:
             incumbent = (objective, unit_group)
@@ -408,6 +410,9 @@ def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbe
             break  # the limit allows no step that gains much
     return incumbent, False
 
+
+#: A partition during the proof gets at most this share of the time left (at least 10 s).
+PARTITION_SHARE = 0.35
 
 #: The first enumeration step takes this fraction of the slack a proof needs.
 FIRST_SLACK = 4.0
