@@ -268,7 +268,9 @@ def solve_piece_colgen(
     for position, count in enumerate(counts):
         if position > 0 and time.perf_counter() >= deadline:
             break  # out of time: the counts left open keep the bound at the all-counts LP's
-        share = (deadline - time.perf_counter()) * (0.75 if count is None else 1.0 / (len(counts) - position))
+        # the all-counts LP leaves a quarter for the counts after it (all its time when it is the only one)
+        share = (deadline - time.perf_counter()) * ((0.75 if len(counts) > 1 else 1.0) if count is None
+                                                    else 1.0 / (len(counts) - position))
         cutoff = incumbent[0] * (1 - tolerance) if incumbent is not None else math.inf
         bound, converged, used, lp = _generate(pricer, pool, count, max_groups,
                                                time.perf_counter() + max(share, 0.5), cutoff, watch)
@@ -392,6 +394,10 @@ def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbe
         objective, unit_group, proof = _partition(columns, [pool[c] for c in columns], pricer.n, fixed, solver,
                                                   max(min(available, 10.0), PARTITION_SHARE * available), incumbent,
                                                   gap=tolerance)
+        if (proof is None or proof.bound is None) and time.perf_counter() < deadline:
+            # stopped before it had a bound: all that is left of the time, as the partition after the proof
+            objective, unit_group, proof = _partition(columns, [pool[c] for c in columns], pricer.n, fixed, solver,
+                                                      left(len(columns)), incumbent, gap=tolerance)
         fixing["partitioned"] = len(pool)
         if objective is not None and objective < incumbent[0] - 1e-12:
             incumbent = (objective, unit_group)
