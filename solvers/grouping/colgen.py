@@ -409,7 +409,17 @@ def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbe
         bounds[None] = max(bounds.get(None, -math.inf), bound)
         watch.tell("partition", incumbent[0], bounds[None])
         complete, needed = slack, max(0.0, _target(incumbent[0], tolerance) - value)
-        if incumbent[0] - bound <= tolerance * abs(incumbent[0]) + 1e-12 or slack >= needed - 1e-12:
+        proven = incumbent[0] - bound <= tolerance * abs(incumbent[0]) + 1e-12
+        if not proven and slack >= needed - 1e-12 and time.perf_counter() < deadline:
+            # every group a better grouping needs is in the pool: the partition alone decides; the rest of the time
+            objective, unit_group, proof = _partition(columns, [pool[c] for c in columns], pricer.n, fixed, solver,
+                                                      left(len(columns)), incumbent, gap=tolerance)
+            if objective is not None and objective < incumbent[0] - 1e-12:
+                incumbent = (objective, unit_group)
+            if proof is not None and proof.bound is not None:
+                bounds[None] = max(bounds[None], min(proof.bound, value + slack, incumbent[0]))
+                watch.tell("partition", incumbent[0], bounds[None])
+        if proven or slack >= needed - 1e-12:
             return incumbent, True
         slack = min(needed, 2.0 * slack if math.isinf(failed) else (slack + failed) / 2.0)
         if slack < needed and slack - complete <= 0.02 * needed:
@@ -458,7 +468,7 @@ def _partition(columns, costs, n, count, solver, time_limit, incumbent, gap=None
             start = None
     started = time.perf_counter()
     result, picked = solve_set_partition(columns, costs, n, count=count, time_limit=time_limit, gap=gap, start=start,
-                                         solver=solver)
+                                         solver=solver, presolve=len(columns) < 5000)
     log.debug("partition over %d columns: %s in %.1fs (limit %.1fs)", len(columns), result.status,
               time.perf_counter() - started, time_limit)
     if picked is None:
