@@ -359,8 +359,9 @@ def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbe
     the partition over the pool proves the bound min(partition bound, LP value + s), and usually finds a
     better incumbent, which shrinks the needed slack. So: 1/:data:`FIRST_SLACK` of the needed slack first
     (few groups, a quick partition, often a better incumbent); after a complete
-    step, on towards the needed slack (doubling); after a step that passes :data:`ENUMERATION_LIMIT` groups,
-    halfway back towards the last complete one; until proven, out of time or the steps are too fine to gain.
+    step, on towards the needed slack (doubling); after a step that passes its limit of groups, the same
+    slack with twice the limit while time allows (:data:`ENUMERATION_LIMIT`), else halfway back towards the
+    last complete one; until proven, out of time or the steps are too fine to gain.
     Raises ``bounds[None]`` (the all-counts bound) to what it proves; records the share of (centre, unit)
     pairs fixed in ``fixing["fixed_share"]`` and the size of the pool last partitioned in
     ``fixing["partitioned"]``; returns the incumbent and whether it is proven.
@@ -371,16 +372,21 @@ def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbe
     needed = max(0.0, _target(incumbent[0], tolerance) - value)
     slack, complete, failed = needed / FIRST_SLACK, 0.0, math.inf
     pairs = len(pricer.centres) * pricer.n
+    limit = ENUMERATION_LIMIT
     for step in itertools.count(1):
         if time.perf_counter() >= deadline - 0.5:
             break
         watch.tell("enumeration")
         free = {centre: free_units(pricer, centre, duals, mu, slack) for centre in pricer.centres}
         fixing["fixed_share"] = 1.0 - sum(int(mask.sum()) for mask in free.values()) / max(1, pairs)
-        enumerated = enumerate_columns(pricer, duals, mu, slack, deadline, limit=ENUMERATION_LIMIT, free=free)
+        began = time.perf_counter()
+        enumerated = enumerate_columns(pricer, duals, mu, slack, deadline, limit=limit, free=free)
         log.info("enumeration step %d, slack %.4g of %.4g needed (incumbent %.6g), %.1f%% of pairs fixed: %s groups",
                  step, slack, needed, incumbent[0], 100 * fixing["fixed_share"],
                  None if enumerated is None else len(enumerated))
+        if enumerated is None and limit < ENUMERATION_MOST and 6 * (time.perf_counter() - began) < deadline - began:
+            limit *= 2  # past the limit with time to spare: the same slack, twice the groups
+            continue
         if enumerated is None:  # past the limit (or out of time): a smaller slack
             failed = slack
             slack = (complete + failed) / 2.0
@@ -433,8 +439,10 @@ PARTITION_SHARE = 0.35
 #: The first enumeration step takes this fraction of the slack a proof needs.
 FIRST_SLACK = 4.0
 
-#: Groups one enumeration step may find before it stops (and the next step tries a smaller slack).
+#: Groups one enumeration step may find before it stops: the next step tries twice as many while the time
+#: left is six times what the step took, up to ENUMERATION_MOST, and then a smaller slack.
 ENUMERATION_LIMIT = 200_000
+ENUMERATION_MOST = 800_000
 
 
 #: Relative gap proven when none is asked for (HiGHS's default mip_rel_gap).
