@@ -363,7 +363,7 @@ def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbe
     slack with twice the limit while time allows (:data:`ENUMERATION_LIMIT`), else halfway back towards the
     last complete one; until proven, out of time or the steps are too fine to gain.
     Raises ``bounds[None]`` (the all-counts bound) to what it proves; records the share of (centre, unit)
-    pairs fixed in ``fixing["fixed_share"]`` and the size of the pool last partitioned in
+    pairs fixed in ``fixing["fixed_share"]`` and the size of the pool last partitioned to optimality in
     ``fixing["partitioned"]``; returns the incumbent and whether it is proven.
     """
     piece = pricer.piece
@@ -404,7 +404,8 @@ def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbe
             # stopped before it had a bound: all that is left of the time, as the partition after the proof
             objective, unit_group, proof = _partition(columns, [pool[c] for c in columns], pricer.n, fixed, solver,
                                                       left(len(columns)), incumbent, gap=tolerance)
-        fixing["partitioned"] = len(pool)
+        if proof is not None and proof.status == Status.OPTIMAL:
+            fixing["partitioned"] = len(pool)  # solved over this pool: no partition after the proof needed
         if objective is not None and objective < incumbent[0] - 1e-12:
             incumbent = (objective, unit_group)
         if proof is None or proof.bound is None:
