@@ -149,7 +149,7 @@ def _gaps(notes: list[str]) -> list[float]:
 
 
 def test_exact_run_notes_its_phases_in_order_and_a_gap_that_never_grows() -> None:
-    graph = synthetic_county(seed=1).with_adjacency()
+    graph = synthetic_county(seed=1, n_practices=30).with_adjacency()
     calls = []
     grouping = solve_grouping_exact(graph, GroupingProblem(within="none"), time_limit=60, gap=0.01, workers=1,
                                     progress=lambda done, total, note="": calls.append((done, total, note)))
@@ -171,8 +171,8 @@ def test_exact_run_notes_its_phases_in_order_and_a_gap_that_never_grows() -> Non
 
 def test_a_time_limited_run_is_honest_about_its_status() -> None:
     """Whatever the limit lets the solver reach, OPTIMAL means proven within the gap, else FEASIBLE with its bound."""
-    graph = synthetic_county(seed=2).with_adjacency()
-    for limit in (0.5, 30.0):
+    graph = synthetic_county(seed=2, n_practices=40).with_adjacency()
+    for limit in (0.5, 20.0):
         grouping = solve_grouping_exact(graph, GroupingProblem(within="none"), time_limit=limit, gap=0.001,
                                         workers=1)
         assert grouping.status in (Status.OPTIMAL, Status.FEASIBLE)
