@@ -147,7 +147,8 @@ def run_grouping(graph: PracticeGraph, problem: GroupingProblem | None = None, *
         The command named in the summary.
     progress : callable, optional
         ``progress(done, total, note)`` as the work goes (:mod:`clusterkit.progress`): the heuristic on one area
-        counts its restarts and oscillations, with the best score so far; on several areas, the areas done.
+        counts its restarts and oscillations, with the best score so far; on several areas, the areas done; the
+        exact method notes its phase, incumbent, bound and gap as they change.
     boundary : path, optional
         A polygon layer (an ICB's boundary) the group areas are clipped to (default: a buffered hull).
     command_line : str, optional

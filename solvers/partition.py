@@ -35,6 +35,7 @@ def solve_set_partition(
     start: Sequence[int] | None = None,
     threads: int = 1,
     solver: str = "highs",
+    presolve: bool = True,
 ) -> tuple[Outcome, np.ndarray | None]:
     """Minimise the cost of columns covering each of ``units`` exactly once (``count`` columns if given).
 
@@ -56,6 +57,9 @@ def solve_set_partition(
         HiGHS threads.
     solver : {"highs", "cbc"}
         Which solver.
+    presolve : bool
+        HiGHS's presolve (off: on the proof's pools of 10,000+ groups it costs more than it saves, e.g. 5.8 s
+        against 0.4 s to the same optimum over 14,304 groups of ICB QE1).
 
     Returns
     -------
@@ -91,6 +95,8 @@ def solve_set_partition(
         highs.setOptionValue("time_limit", float(max(0.1, time_limit)))
     if gap is not None:
         highs.setOptionValue("mip_rel_gap", float(gap))
+    if not presolve:
+        highs.setOptionValue("presolve", "off")
     lp = highspy.HighsLp()
     lp.num_col_ = len(columns)
     lp.num_row_ = matrix.shape[0]

@@ -23,6 +23,7 @@ grouping is the set-partitioning MIP over the pool (:func:`solvers.partition.sol
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import time
@@ -36,6 +37,7 @@ from scipy.optimize import linprog
 from clusterkit.problem.piece import PieceProblem
 from clusterkit.results import Status
 from solvers.grouping.enumeration import enumerate_columns
+from solvers.grouping.fixing import centre_bounds, free_units
 from solvers.grouping.pricing import Pricer
 from solvers.partition import solve_set_partition
 
@@ -55,6 +57,42 @@ class ColumnGenerationResult:
     rounds: int
     lp_converged: bool
     seconds: float
+    lp_bound: float | None = None
+    fixed_share: float | None = None
+    seconds_lp: float | None = None
+
+
+#: ``report(phase, incumbent, bound)``: where the run of a piece is (objective units of the piece).
+Report = Callable[[str, "float | None", "float | None"], None]
+
+
+class Watch:
+    """The best incumbent and bound of a piece as the run goes; tells ``report`` on a change of phase or value.
+
+    The incumbent only falls and the bound only rises (a bound from a later step that is weaker is not
+    shown), so the gap a caller sees never grows. ``offset`` is added to both (the constant relation term).
+    """
+
+    def __init__(self, report: Report | None, offset: float = 0.0) -> None:
+        self.report, self.offset = report, offset
+        self.incumbent: float | None = None
+        self.bound: float | None = None
+        self.phase = ""
+
+    def tell(self, phase: str, incumbent: float | None = None, bound: float | None = None) -> None:
+        """Record ``incumbent`` and ``bound`` (piece objective without offset) and report if anything changed."""
+        changed = phase != self.phase
+        if incumbent is not None and (self.incumbent is None or incumbent < self.incumbent - 1e-12):
+            self.incumbent, changed = incumbent, True
+        if bound is not None and math.isfinite(bound) and (self.bound is None or bound > self.bound + 1e-12):
+            self.bound, changed = bound, True
+        if self.incumbent is not None and self.bound is not None and self.bound > self.incumbent:
+            self.bound = self.incumbent
+        self.phase = phase
+        if changed and self.report is not None:
+            shift = self.offset
+            self.report(phase, None if self.incumbent is None else self.incumbent + shift,
+                        None if self.bound is None else self.bound + shift)
 
 
 def _master_lp(columns: list[frozenset[int]], costs: list[float], n: int, count: int | None, big: float = 0.0):
@@ -79,20 +117,29 @@ def _master_lp(columns: list[frozenset[int]], costs: list[float], n: int, count:
     return float(result.fun), duals[:n], (float(duals[n]) if count is not None else 0.0), np.asarray(result.x)
 
 
+#: An exact round stops once it has added a 1/PARTIAL_PRICING share of the units in columns (the LP is re-solved
+#: sooner; only a full round gives a Lagrangian bound, and the last round, which finds nothing, is always full).
+PARTIAL_PRICING = 4
+
+
 def _generate(pricer: Pricer, pool: dict[frozenset[int], float], count: int | None, max_groups: int,
-              deadline: float, cutoff: float) -> tuple[float, bool, int, tuple | None]:
+              deadline: float, cutoff: float, watch: Watch | None = None) -> tuple[float, bool, int, tuple | None]:
     """Column generation for one number of groups (or any, when ``count`` is None).
 
     Returns ``(bound, converged, rounds, duals)``: a proven lower bound on groupings with that count
     (``-inf`` if none), whether the LP was solved to optimality over all columns, rounds run, and when
     converged the LP's ``(value, unit duals, count dual)``.
     Stops early once the bound reaches ``cutoff`` (no better grouping has this count).
+
+    Exact rounds price with the pairs whose reduced-cost bound is not negative left out
+    (:func:`solvers.grouping.fixing.centre_bounds`): only negative columns are wanted, and the bound holds.
     """
     n = pricer.n
     big = 10.0 * max([abs(v) for v in pool.values()] + [1.0]) * max(1, n)
     artificial = [frozenset([u]) for u in range(n)]
     bound = -math.inf
     rounds = 0
+    groups = count if count is not None else max_groups
     while time.perf_counter() < deadline:
         rounds += 1
         columns = list(pool)
@@ -111,19 +158,29 @@ def _generate(pricer: Pricer, pool: dict[frozenset[int], float], count: int | No
         least, added = math.inf, 0
         order = sorted(pricer.centres,
                        key=lambda c: float(pricer.assign_cost[pricer.unit_of[c], c] - duals[pricer.unit_of[c]]))
-        for centre in order:
+        for position, centre in enumerate(order):
+            if added >= max(10, n // PARTIAL_PRICING):  # enough for the next LP: this round proves no bound
+                least = -math.inf
+                break
             remaining = deadline - time.perf_counter()
             if remaining <= 0.2:
                 return bound, False, rounds, None
-            reduced, column = pricer.exact(centre, duals, mu, remaining)
+            # only a group of negative reduced cost is wanted: a unit whose pair bound is not negative can stay
+            # out of the pricing, and a centre whose own bound is not negative needs none (its bound holds)
+            pairs = centre_bounds(pricer, centre, duals, mu)
+            if pairs[pricer.unit_of[centre]] >= 0.0:
+                least = min(least, float(pairs[pricer.unit_of[centre]]))
+                continue
+            reduced, column = pricer.exact(centre, duals, mu, remaining, free=pairs < 1e-9)
             least = min(least, reduced)
             if column is not None and reduced < -1e-9 and column not in pool:
                 cost = pricer.cost(column)
                 if cost is not None:
                     pool[column] = cost
                     added += 1
-        groups = count if count is not None else max_groups
-        bound = max(bound, value + groups * min(0.0, least))
+        bound = max(bound, value + groups * min(0.0, least))  # the Lagrangian bound (-inf after a partial round)
+        if watch is not None and count is None:  # a count's bound holds for that count only
+            watch.tell("column generation", bound=max(bound, value) if added == 0 else bound)
         if added == 0:
             return max(bound, value), True, rounds, (value, duals, mu)
         if bound >= cutoff:
@@ -154,16 +211,24 @@ def solve_piece_colgen(
     time_limit: float = 60.0,
     solver: str = "highs",
     gap: float | None = None,
+    report: Report | None = None,
 ) -> ColumnGenerationResult:
     """Solve one piece by column generation, seeded with the groups of ``starts`` (groupings by unit).
 
     Branches on the number of groups: column generation runs for every count the band allows, the
     starts' count first; a count whose bound reaches the best grouping known is closed. The proven
-    bound is the least bound over the counts still open.
+    bound is the least bound over the counts still open. ``report(phase, incumbent, bound)`` hears the
+    phases (``column generation``, ``enumeration``, ``partition``) and every better incumbent or bound.
     """
     started = time.perf_counter()
     tolerance = gap if gap is not None else DEFAULT_TOLERANCE
     pricer = Pricer(piece)
+    # columns leave out the constant part of the relation term (relations inside must-link units)
+    offset = 0.0
+    if pricer.relation_factor:
+        between = sum(sum(neighbours.values()) for neighbours in piece.relation) / 2.0
+        offset = piece.relation_weight * (1.0 - (piece.relation_total - between) / piece.relation_total)
+    watch = Watch(report, offset)
     n = pricer.n
     pool: dict[frozenset[int], float] = {}
     incumbent: tuple[float, np.ndarray] | None = None
@@ -179,6 +244,7 @@ def solve_piece_colgen(
             total += cost
         if ok and (incumbent is None or total < incumbent[0]):
             incumbent = (total, start.copy())
+    watch.tell("column generation", incumbent=None if incumbent is None else incumbent[0])
     counts = _counts(piece, pricer)
     if incumbent is not None and None not in counts:
         first = len(np.unique(incumbent[1]))
@@ -190,20 +256,24 @@ def solve_piece_colgen(
     enumerated_proof = False
     converged_all = True
     rounds = 0
+    fixing: dict[str, float] = {}
     end = started + time_limit  # the limit is a limit: every step below gets at most what is left of it
 
-    def left() -> float:
-        return max(0.05, end - time.perf_counter())
+    def left(columns: int = 0) -> float:
+        """What is left of the limit, less the time to write a partition model of ``columns`` columns."""
+        return max(0.05, end - time.perf_counter() - (0.5 + 2e-5 * columns if columns else 0.0))
 
     deadline = started + 0.85 * time_limit  # the generation and the proof; the rest for the final partition
     first_lp = None
     for position, count in enumerate(counts):
         if position > 0 and time.perf_counter() >= deadline:
             break  # out of time: the counts left open keep the bound at the all-counts LP's
-        share = (deadline - time.perf_counter()) * (0.75 if count is None else 1.0 / (len(counts) - position))
+        # the all-counts LP leaves a quarter for the counts after it (all its time when it is the only one)
+        share = (deadline - time.perf_counter()) * ((0.75 if len(counts) > 1 else 1.0) if count is None
+                                                    else 1.0 / (len(counts) - position))
         cutoff = incumbent[0] * (1 - tolerance) if incumbent is not None else math.inf
         bound, converged, used, lp = _generate(pricer, pool, count, max_groups,
-                                               time.perf_counter() + max(share, 0.5), cutoff)
+                                               time.perf_counter() + max(share, 0.5), cutoff, watch)
         rounds += used
         log.debug("count %s: bound %.6g converged %s after %.1fs (%d columns)", count, bound, converged,
                  time.perf_counter() - started, len(pool))
@@ -219,11 +289,13 @@ def solve_piece_colgen(
                                                    min(left(), max(1.0, min(10.0, 0.1 * time_limit))), incumbent)
             if better is not None and (incumbent is None or better < incumbent[0] - 1e-12):
                 incumbent = (better, better_group)
+            watch.tell("column generation", incumbent=None if incumbent is None else incumbent[0])
         if position == 0 and lp is not None:
             first_lp = lp
+            fixing["lp_bound"], fixing["seconds_lp"] = lp[0], time.perf_counter() - started
             if incumbent is not None:
                 incumbent, enumerated_proof = _prove(pricer, pool, lp, incumbent, tolerance, solver, deadline,
-                                                     left, bounds)
+                                                     left, bounds, watch, fixing)
                 if enumerated_proof:
                     counts = [None]
                     break
@@ -235,16 +307,19 @@ def solve_piece_colgen(
                                                 None)
             if value is not None and (incumbent is None or value < incumbent[0] - 1e-12):
                 incumbent = (value, unit_group)
-    if not enumerated_proof and first_lp is not None and incumbent is not None and time.perf_counter() < deadline:
+                watch.tell("partition", incumbent=value)
+    if (not enumerated_proof and first_lp is not None and incumbent is not None and time.perf_counter() < deadline
+            and "fixed_share" not in fixing):
         # no start was feasible: the incumbent came from the counts' partitions; prove it now
         incumbent, enumerated_proof = _prove(pricer, pool, first_lp, incumbent, tolerance, solver, deadline,
-                                             left, bounds)
+                                             left, bounds, watch, fixing)
         if enumerated_proof:
             counts = [None]
-    if enumerated_proof:
-        objective, unit_group = incumbent
+    if enumerated_proof or (incumbent is not None and fixing.get("partitioned") == len(pool)):
+        objective, unit_group = incumbent  # proven, or the pool has been partitioned as it is
     else:
-        remaining = left()
+        watch.tell("partition")
+        remaining = left(len(pool))
         columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
         fixed = piece.count if piece.count is not None else (len(pricer.hub_units) or None)
         objective, unit_group = _best_partition(columns, [pool[c] for c in columns], n, fixed, solver, remaining,
@@ -255,49 +330,82 @@ def solve_piece_colgen(
     branched = min(branches) if branches and len(branches) == len(counts) - (None in counts) else -math.inf
     bound = max(bounds.get(None, -math.inf), branched) if bounds else -math.inf
     seconds = time.perf_counter() - started
-    # columns leave out the constant part of the relation term (relations inside must-link units)
-    offset = 0.0
-    if pricer.relation_factor:
-        between = sum(sum(neighbours.values()) for neighbours in piece.relation) / 2.0
-        offset = piece.relation_weight * (1.0 - (piece.relation_total - between) / piece.relation_total)
     if objective is not None:
         objective += offset
     if bound != -math.inf:
         bound += offset
     valid_bound = None if bound == -math.inf else min(bound, objective) if objective is not None else bound
+    lp_bound = fixing.get("lp_bound")
+    details = dict(lp_bound=None if lp_bound is None else lp_bound + offset, fixed_share=fixing.get("fixed_share"),
+                   seconds_lp=fixing.get("seconds_lp"))
     if objective is None:
-        return ColumnGenerationResult(None, Status.NO_SOLUTION, None, valid_bound, len(pool), rounds, converged_all, seconds)
+        return ColumnGenerationResult(None, Status.NO_SOLUTION, None, valid_bound, len(pool), rounds, converged_all,
+                                      seconds, **details)
     relative = None if valid_bound is None else (objective - valid_bound) / max(abs(objective), 1e-9)
     status = Status.OPTIMAL if relative is not None and relative <= tolerance + 1e-9 else Status.FEASIBLE
     return ColumnGenerationResult(unit_group, status, objective, valid_bound, len(pool), rounds, converged_all,
-                                  seconds)
+                                  seconds, **details)
 
 
 def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbent: tuple[float, np.ndarray],
            tolerance: float, solver: str, deadline: float, left: Callable[[], float],
-           bounds: dict[int | None, float]) -> tuple[tuple[float, np.ndarray], bool]:
+           bounds: dict[int | None, float], watch: Watch,
+           fixing: dict[str, float]) -> tuple[tuple[float, np.ndarray], bool]:
     """Prove ``incumbent`` within ``tolerance`` by enumeration over the LP's duals (or improve it).
 
     Only groupings below target = incumbent x (1 - tolerance) need to be found or ruled out: every group of
-    such a grouping has reduced cost at most target - LP value. Enumerate in two steps: half that slack first
-    (few groups; the partition over them usually finds a better incumbent, which shrinks the target), then
-    the slack the improved incumbent needs. Raises ``bounds[None]`` (the all-counts bound) to what it proves;
-    returns the incumbent and whether it is proven within the tolerance.
+    such a grouping has reduced cost at most the *needed* slack, target - LP value. The enumeration of every
+    group within a slack s (with the pairs fixed at s left out, :mod:`solvers.grouping.fixing`) followed by
+    the partition over the pool proves the bound min(partition bound, LP value + s), and usually finds a
+    better incumbent, which shrinks the needed slack. So: 1/:data:`FIRST_SLACK` of the needed slack first
+    (few groups, a quick partition, often a better incumbent); after a complete
+    step, on towards the needed slack (doubling); after a step that passes its limit of groups, the same
+    slack with twice the limit while time allows (:data:`ENUMERATION_LIMIT`), else halfway back towards the
+    last complete one; until proven, out of time or the steps are too fine to gain.
+    Raises ``bounds[None]`` (the all-counts bound) to what it proves; records the share of (centre, unit)
+    pairs fixed in ``fixing["fixed_share"]`` and the size of the pool last partitioned to optimality in
+    ``fixing["partitioned"]``; returns the incumbent and whether it is proven.
     """
     piece = pricer.piece
     value, duals, mu = lp
     fixed = piece.count if piece.count is not None else (len(pricer.hub_units) or None)
-    slack = max(0.0, _target(incumbent[0], tolerance) - value) / 2.0
-    for step in (1, 2):
-        enumerated = enumerate_columns(pricer, duals, mu, slack, deadline)
-        log.info("enumeration step %d, slack %.4g (incumbent %.6g): %s groups", step, slack, incumbent[0],
-                 None if enumerated is None else len(enumerated))
-        if enumerated is None:
+    needed = max(0.0, _target(incumbent[0], tolerance) - value)
+    slack, complete, failed = needed / FIRST_SLACK, 0.0, math.inf
+    pairs = len(pricer.centres) * pricer.n
+    limit = ENUMERATION_LIMIT
+    for step in itertools.count(1):
+        if time.perf_counter() >= deadline - 0.5:
             break
+        watch.tell("enumeration")
+        free = {centre: free_units(pricer, centre, duals, mu, slack) for centre in pricer.centres}
+        fixing["fixed_share"] = 1.0 - sum(int(mask.sum()) for mask in free.values()) / max(1, pairs)
+        began = time.perf_counter()
+        enumerated = enumerate_columns(pricer, duals, mu, slack, deadline, limit=limit, free=free)
+        log.info("enumeration step %d, slack %.4g of %.4g needed (incumbent %.6g), %.1f%% of pairs fixed: %s groups",
+                 step, slack, needed, incumbent[0], 100 * fixing["fixed_share"],
+                 None if enumerated is None else len(enumerated))
+        if enumerated is None and limit < ENUMERATION_MOST and 6 * (time.perf_counter() - began) < deadline - began:
+            limit *= 2  # past the limit with time to spare: the same slack, twice the groups
+            continue
+        if enumerated is None:  # past the limit (or out of time): a smaller slack
+            failed = slack
+            slack = (complete + failed) / 2.0
+            if failed - complete <= 0.05 * needed:
+                break
+            continue
         pool.update(enumerated)
         columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
+        watch.tell("partition")
+        available = left(len(columns))  # a share of it: a partition that cannot prove the gap would take all
         objective, unit_group, proof = _partition(columns, [pool[c] for c in columns], pricer.n, fixed, solver,
-                                                  left(), incumbent, gap=tolerance)
+                                                  max(min(available, 10.0), PARTITION_SHARE * available), incumbent,
+                                                  gap=tolerance)
+        if (proof is None or proof.bound is None) and time.perf_counter() < deadline:
+            # stopped before it had a bound: all that is left of the time, as the partition after the proof
+            objective, unit_group, proof = _partition(columns, [pool[c] for c in columns], pricer.n, fixed, solver,
+                                                      left(len(columns)), incumbent, gap=tolerance)
+        if proof is not None and proof.status == Status.OPTIMAL:
+            fixing["partitioned"] = len(pool)  # solved over this pool: no partition after the proof needed
         if objective is not None and objective < incumbent[0] - 1e-12:
             incumbent = (objective, unit_group)
         if proof is None or proof.bound is None:
@@ -305,12 +413,37 @@ def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbe
         # a grouping cheaper than value + slack is made of enumerated groups only: it is in the partition
         # model, whose bound holds for it; so value + slack bounds the rest
         bound = min(proof.bound, value + slack, incumbent[0])
-        needed = max(0.0, _target(incumbent[0], tolerance) - value)
         bounds[None] = max(bounds.get(None, -math.inf), bound)
-        if incumbent[0] - bound <= tolerance * abs(incumbent[0]) + 1e-12 or slack >= needed - 1e-12:
+        watch.tell("partition", incumbent[0], bounds[None])
+        complete, needed = slack, max(0.0, _target(incumbent[0], tolerance) - value)
+        proven = incumbent[0] - bound <= tolerance * abs(incumbent[0]) + 1e-12
+        if not proven and slack >= needed - 1e-12 and time.perf_counter() < deadline:
+            # every group a better grouping needs is in the pool: the partition alone decides; the rest of the time
+            objective, unit_group, proof = _partition(columns, [pool[c] for c in columns], pricer.n, fixed, solver,
+                                                      left(len(columns)), incumbent, gap=tolerance)
+            if objective is not None and objective < incumbent[0] - 1e-12:
+                incumbent = (objective, unit_group)
+            if proof is not None and proof.bound is not None:
+                bounds[None] = max(bounds[None], min(proof.bound, value + slack, incumbent[0]))
+                watch.tell("partition", incumbent[0], bounds[None])
+        if proven or slack >= needed - 1e-12:
             return incumbent, True
-        slack = needed
+        slack = min(needed, 2.0 * slack if math.isinf(failed) else (slack + failed) / 2.0)
+        if slack < needed and slack - complete <= 0.02 * needed:
+            break  # the limit allows no step that gains much
     return incumbent, False
+
+
+#: A partition during the proof gets at most this share of the time left (at least 10 s).
+PARTITION_SHARE = 0.35
+
+#: The first enumeration step takes this fraction of the slack a proof needs.
+FIRST_SLACK = 4.0
+
+#: Groups one enumeration step may find before it stops: the next step tries twice as many while the time
+#: left is six times what the step took, up to ENUMERATION_MOST, and then a smaller slack.
+ENUMERATION_LIMIT = 200_000
+ENUMERATION_MOST = 800_000
 
 
 #: Relative gap proven when none is asked for (HiGHS's default mip_rel_gap).
@@ -342,8 +475,11 @@ def _partition(columns, costs, n, count, solver, time_limit, incumbent, gap=None
         start = [k for k, column in enumerate(columns) if column in chosen]
         if len(start) != len(chosen):
             start = None
+    started = time.perf_counter()
     result, picked = solve_set_partition(columns, costs, n, count=count, time_limit=time_limit, gap=gap, start=start,
-                                         solver=solver)
+                                         solver=solver, presolve=len(columns) < 5000)
+    log.debug("partition over %d columns: %s in %.1fs (limit %.1fs)", len(columns), result.status,
+              time.perf_counter() - started, time_limit)
     if picked is None:
         return None, None, None
     unit_group = np.full(n, -1, dtype=np.int64)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 
 import time
+from collections.abc import Mapping
 
 import numpy as np
 
+from solvers.grouping.fixing import free_units
 from solvers.grouping.pricing import Pricer
 
 __all__ = ["enumerate_columns"]
@@ -21,7 +23,8 @@ log = logging.getLogger(__name__)
 
 
 def enumerate_columns(pricer: Pricer, duals: np.ndarray, mu: float, slack: float, deadline: float,
-               limit: int = 60_000) -> dict[frozenset[int], float] | None:
+               limit: int = 60_000, free: Mapping[int, np.ndarray] | None = None
+               ) -> dict[frozenset[int], float] | None:
     """Every feasible group whose reduced cost is at most ``slack``, or None if time or ``limit`` runs out.
 
     With duals of the optimal master LP (value :math:`z_{LP}`) and a grouping of cost :math:`UB`, every
@@ -29,7 +32,9 @@ def enumerate_columns(pricer: Pricer, duals: np.ndarray, mu: float, slack: float
     over the groups found here (and the pool) finds the optimum. For each centre, connected sets holding
     its unit are enumerated by including or excluding one frontier unit at a time, pruned when the
     band's upper bound is passed or when even the most favourable additions (a fractional knapsack
-    over the units of negative value) cannot bring the reduced cost down to ``slack``.
+    over the units of negative value) cannot bring the reduced cost down to ``slack``. Only the units free
+    for a centre are tried: ``free[centre]``, by default :func:`solvers.grouping.fixing.free_units` (the reach
+    filter and the pairs fixed by their reduced cost; sound, so the result is the same, only found sooner).
     """
     piece = pricer.piece
     found: dict[frozenset[int], float] = {}
@@ -37,7 +42,9 @@ def enumerate_columns(pricer: Pricer, duals: np.ndarray, mu: float, slack: float
     nodes = 0
     for centre in pricer.centres:
         root = pricer.unit_of[centre]
-        allowed = pricer.allowed(centre)
+        allowed = free[centre] if free is not None else free_units(pricer, centre, duals, mu, slack)
+        if not allowed[root]:
+            continue
         value = pricer.assign_cost[:, centre] - duals
         upper, lower = pricer.upper, pricer.lower
         if piece.soft or piece.soft_above:  # a group above the band is allowed (at a cost): enumerate it too

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import replace
 from functools import partial
@@ -30,8 +29,9 @@ from clusterkit.problem.grouping import GroupingProblem
 from clusterkit.problem.piece import PieceProblem
 from clusterkit.problem.pieces import adjacency_for, piece_problems
 from clusterkit.problem.score import GroupScorer
+from clusterkit.progress import Progress, gap_note, tell
 from clusterkit.results import Grouping, Outcome, Status
-from solvers.grouping.colgen import ColumnGenerationResult, solve_piece_colgen
+from solvers.grouping.colgen import ColumnGenerationResult, Report, solve_piece_colgen
 from solvers.partition import solve_set_partition
 
 __all__ = ["METHODS", "group_practices", "solve_grouping_exact"]
@@ -51,13 +51,16 @@ def solve_grouping_exact(
     workers: int | None = None,
     effort: str = "standard",
     executor: Executor | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> Grouping:
     """Group practices with the exact method, warm-started from :func:`group_heuristic`.
 
     ``time_limit`` is shared by the pieces in proportion to their size (time a piece leaves unused
     passes to the next). The result's ``bound`` is the sum of the pieces' proven bounds (weighted by
     population) and ``None`` if any piece has none; ``status`` is ``OPTIMAL`` only if every piece is.
+    ``progress(done, total, note)`` counts pieces done and notes each piece's phase, incumbent, bound and
+    gap as they change (:func:`clusterkit.progress.gap_note`). ``params["proof"]`` holds, per piece, the
+    master LP's bound, the share of (centre, unit) pairs fixed and the seconds to the LP.
 
     Raises
     ------
@@ -73,18 +76,28 @@ def solve_grouping_exact(
                          "--method heuristic", source="method exact")
     if time_limit is None or time_limit <= 0:
         raise InputError("must be positive", source="time_limit", value=time_limit)
+    tell(progress, 0, 1, "start: heuristic")
     heuristic = group_heuristic(graph, problem, seed=seed, restarts=restarts, effort=effort, workers=workers,
                                 executor=executor, set_partition=partial(solve_set_partition, solver=solver))
     graph = adjacency_for(graph, problem)
     pieces, _ = piece_problems(graph, problem)
     notes = [note for note in heuristic.notes if "stands alone" not in note]
     end = started + time_limit
-    results = []
+    results, proof = [], []
     for position, piece in enumerate(pieces):
         share = len(piece.codes) / max(1, sum(len(other.codes) for other in pieces[position:]))
         limit = max(0.1, (end - time.perf_counter()) * share)  # time a piece leaves unused passes to the next
         initial = _initial_from(heuristic, piece)
-        result = _colgen(piece, initial, limit, solver, gap, seed)
+        area = f"area {piece.name}: " if piece.name and len(pieces) > 1 else ""
+
+        def report(phase: str, incumbent: float | None, bound: float | None, done: int = position) -> None:
+            note = phase if incumbent is None and bound is None else gap_note(phase, incumbent, bound)
+            tell(progress, done, len(pieces), area + note)
+
+        result = _colgen(piece, initial, limit, solver, gap, seed, report)
+        proof.append({"area": piece.name, "practices": len(piece.codes), "population": int(piece.population),
+                      "lp_bound": result.lp_bound, "fixed_share": result.fixed_share,
+                      "seconds_lp": result.seconds_lp, "columns": result.columns})
         if result.unit_group is None:
             notes.append(f"area {piece.name or 'all'}: the solver found no grouping ({result.status})")
             unit_group = initial if initial is not None else np.zeros(len(piece.units), np.int64)
@@ -97,11 +110,11 @@ def solve_grouping_exact(
         results.append(PieceResult(piece, unit_group, outcome))
         log.info("piece %s: %s objective %.4f bound %s in %.1fs (%d rounds, %d columns)", piece.name, outcome.status,
                  outcome.objective, outcome.bound, result.seconds, result.rounds, result.columns)
-        if progress:
-            progress(position + 1, len(pieces))
+        tell(progress, position + 1, len(pieces), area + gap_note("done", outcome.objective, outcome.bound))
     grouping = assemble_grouping(graph, problem, results, method="exact", solver=solver, seed=seed, started=started,
                                  notes=notes, params={**problem.to_dict(), "time_limit": time_limit,
-                                                      "gap_tolerance": gap, "pieces": len(pieces)})
+                                                      "gap_tolerance": gap, "pieces": len(pieces),
+                                                      "proof": tuple(proof)})
     extra = []
     if grouping.status == Status.OPTIMAL and grouping.gap is not None and grouping.gap > 1e-4:
         extra.append(f"optimal within the requested gap tolerance {gap:g}: proven gap {grouping.gap:.2%}")
@@ -120,18 +133,20 @@ POOL_SHARE = 0.3
 
 
 def _colgen(piece: PieceProblem, initial: np.ndarray | None, time_limit: float, solver: str,
-            gap: float | None, seed: int) -> ColumnGenerationResult:
+            gap: float | None, seed: int, report: Report | None = None) -> ColumnGenerationResult:
     """Column generation of one piece, its pool seeded with the heuristic's grouping and local optima."""
     started = time.perf_counter()
     starts = [initial] if initial is not None else []
     if len(piece.units) > 1:
+        if report is not None:
+            report("start: pool of local optima", None, None)
         budget = min(POOL_RESTARTS, max(4, 3000 // len(piece.units)))
         pool = solve_piece(piece, seed, budget, keep_alternatives=True, oscillate=max(1, budget * 3 // 8),
                            set_partition=partial(solve_set_partition, solver=solver),
                            deadline=started + POOL_SHARE * time_limit)
         starts += list(pool.alternatives)
     return solve_piece_colgen(piece, starts, time_limit=max(0.1, time_limit - (time.perf_counter() - started)),
-                              solver=solver, gap=gap)
+                              solver=solver, gap=gap, report=report)
 
 
 def _initial_from(heuristic: Grouping, piece: PieceProblem) -> np.ndarray | None:
@@ -157,7 +172,7 @@ def group_practices(
     gap: float | None = None,
     restarts: int | None = None,
     workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
     effort: str = "standard",
     executor: Executor | None = None,
 ) -> Grouping:

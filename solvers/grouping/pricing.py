@@ -20,6 +20,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from clusterkit.problem.piece import PieceProblem
 from clusterkit.problem.band import band_hull
 from clusterkit.problem.score import GroupScorer, components
+from solvers.grouping.fixing import reach_populations, unit_graph
 
 __all__ = ["Pricer"]
 
@@ -50,6 +51,8 @@ class Pricer:
         # band of the piece (a relaxation: its bounds stay valid); each column is then judged by the one
         # group score, whose band rule is the group's main sub-ICB (clusterkit.problem.band).
         self.lower, self.upper = band_hull(piece)
+        self.adjacency = unit_graph(piece.unit_neighbours)
+        self._allowed: dict[int, np.ndarray] = {}
 
     # ------------------------------------------------------------------------ columns
     def cost(self, units: frozenset[int]) -> float | None:
@@ -57,7 +60,19 @@ class Pricer:
         return self.scorer.column_cost(units)
 
     def allowed(self, centre: int) -> np.ndarray:
-        """Units that may join a group centred at practice ``centre``."""
+        """Units that may join a group centred at practice ``centre`` (a read-only mask, computed once).
+
+        Not a unit beyond the diameter limit, nor another hub's, nor, with contiguity and a hard upper bound,
+        one that no path from the centre reaches without passing it (the reach filter,
+        :mod:`solvers.grouping.fixing`).
+        """
+        if centre not in self._allowed:
+            ok = self._allowed_units(centre)
+            ok.flags.writeable = False
+            self._allowed[centre] = ok
+        return self._allowed[centre]
+
+    def _allowed_units(self, centre: int) -> np.ndarray:
         piece = self.piece
         ok = np.ones(self.n, dtype=bool)
         if piece.max_diameter_km is not None:
@@ -68,6 +83,8 @@ class Pricer:
             if hub != root:
                 ok[hub] = False
         ok[root] = True
+        if piece.contiguity and not (piece.soft or piece.soft_above):
+            ok &= reach_populations(self.adjacency, self.unit_sizes, root, ok) <= self.upper + 1e-6
         return ok
 
     # ------------------------------------------------------------------------ pricing
@@ -109,8 +126,12 @@ class Pricer:
                         found.append((reduced, column))
         return found
 
-    def exact(self, centre: int, duals: np.ndarray, mu: float, time_limit: float) -> tuple[float, frozenset[int] | None]:
+    def exact(self, centre: int, duals: np.ndarray, mu: float, time_limit: float,
+              free: np.ndarray | None = None) -> tuple[float, frozenset[int] | None]:
         """Least reduced cost of a group centred at ``centre`` (a proven lower bound) and its units.
+
+        ``free``: the units such a group may hold (default :meth:`allowed`; fewer once pairs are fixed, when
+        the value is a bound over the groups that avoid the fixed pairs).
 
         A small MIP over the units (band, cannot-link, diameter and relation terms), with contiguity
         imposed by cuts: every member other than the centre's unit needs a neighbour in the group, and
@@ -123,7 +144,9 @@ class Pricer:
             members = list(piece.units[root])
             if len(members) > 1 and self.distance[np.ix_(members, members)].max() > piece.max_diameter_km:
                 return math.inf, None
-        allowed = self.allowed(centre)
+        allowed = self.allowed(centre) if free is None else free
+        if not allowed[root]:
+            return math.inf, None
         units = [u for u in range(self.n) if allowed[u]]
         position = {u: k for k, u in enumerate(units)}
         m = len(units)
