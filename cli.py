@@ -526,7 +526,8 @@ def _progress_bar(description: str, unit: str) -> Iterator[Progress]:
             if bar.total != total:
                 bar.total = total
             if note:  # a new note with no step done (an exact run's phase) is drawn at once, past the delay
-                bar.set_postfix_str(note, refresh=done == bar.n and time.time() - bar.start_t >= bar.delay)
+                shown = not bar.disable and time.time() - getattr(bar, "start_t", time.time()) >= bar.delay
+                bar.set_postfix_str(note, refresh=done == bar.n and shown)
             bar.update(done - bar.n)
 
         yield progress
