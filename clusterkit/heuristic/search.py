@@ -13,6 +13,7 @@ feasible; contiguity is never broken by a move.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -55,12 +56,7 @@ def _local_search(state: State, rng: np.random.Generator, max_passes: int = 60) 
             checking, dirty = dirty, set()
             improved = compiled.move_pass(state, rng.permutation(units), checking, dirty)
             if not improved:
-                improved = compiled.swap_pass(state)
-                if not improved:
-                    improved = resplit_pass(state, fixed)
-                if not improved and sum(score[0] for score in state.score.values()) > 1e-9:
-                    improved = repair(state, fixed, rng)
-                if not improved:
+                if not _past_moves(state, fixed, rng, lambda: compiled.swap_pass(state)):
                     return
                 dirty = set(state.members)
             continue
@@ -90,14 +86,17 @@ def _local_search(state: State, rng: np.random.Generator, max_passes: int = 60) 
                 dirty.update((source, best[1]))
                 improved = True
         if not improved:
-            improved = _swap_pass(state, fixed)
-            if not improved:
-                improved = resplit_pass(state, fixed)
-            if not improved and sum(score[0] for score in state.score.values()) > 1e-9:
-                improved = repair(state, fixed, rng)
-            if not improved:
+            if not _past_moves(state, fixed, rng, lambda: _swap_pass(state, fixed)):
                 return
             dirty = set(state.members)
+
+
+def _past_moves(state: State, fixed: set[int], rng: np.random.Generator, swap_pass: Callable[[], bool]) -> bool:
+    """When no single move helps: swaps, then a resplit of two groups, then (while a hard rule is broken) a
+    repair; whether any of them changed the grouping."""
+    if swap_pass() or resplit_pass(state, fixed):
+        return True
+    return sum(score[0] for score in state.score.values()) > 1e-9 and repair(state, fixed, rng)
 
 
 def _swap_pass(state: State, fixed: set[int]) -> bool:
