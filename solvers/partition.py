@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pulp
-import scipy.sparse as sp
 
 from clusterkit.results import Outcome, Status
 from solvers.door import get_solver, new_variable, solve
@@ -79,15 +78,11 @@ def solve_set_partition(
 
     silence_highs_banner()
     started = time.perf_counter()
-    rows = np.fromiter((u for column in columns for u in column), dtype=np.int32)
-    cols = np.repeat(np.arange(len(columns), dtype=np.int32), [len(column) for column in columns])
-    matrix = sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(units, len(columns)))
-    lower = np.ones(units)
-    upper = np.ones(units)
+    starts, indices, rows = _column_matrix(columns, units, count is not None)
+    lower = np.ones(rows)
+    upper = np.ones(rows)
     if count is not None:
-        matrix = sp.vstack([matrix, sp.csr_matrix(np.ones((1, len(columns))))]).tocsc()
-        lower = np.append(lower, count)
-        upper = np.append(upper, count)
+        lower[-1] = upper[-1] = count
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("threads", int(threads))
@@ -99,18 +94,18 @@ def solve_set_partition(
         highs.setOptionValue("presolve", "off")
     lp = highspy.HighsLp()
     lp.num_col_ = len(columns)
-    lp.num_row_ = matrix.shape[0]
+    lp.num_row_ = rows
     lp.col_cost_ = np.asarray(costs, dtype=float)
     lp.col_lower_ = np.zeros(len(columns))
     lp.col_upper_ = np.ones(len(columns))
     lp.row_lower_ = lower
     lp.row_upper_ = upper
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = matrix.indptr
-    lp.a_matrix_.index_ = matrix.indices
-    lp.a_matrix_.value_ = matrix.data
+    lp.a_matrix_.start_ = starts
+    lp.a_matrix_.index_ = indices
+    lp.a_matrix_.value_ = np.ones(len(indices))
     lp.a_matrix_.num_col_ = len(columns)
-    lp.a_matrix_.num_row_ = matrix.shape[0]
+    lp.a_matrix_.num_row_ = rows
     lp.integrality_ = [highspy.HighsVarType.kInteger] * len(columns)
     highs.passModel(lp)
     if start is not None:
@@ -129,6 +124,26 @@ def solve_set_partition(
         picked = np.flatnonzero(values > 0.5)
     result = Outcome(status, objective, bound, None, time.perf_counter() - started, "highs", time_limit, detail)
     return result, picked
+
+
+def _column_matrix(columns: Sequence[frozenset[int]], units: int, count_row: bool) -> tuple[np.ndarray, np.ndarray, int]:
+    """The covering matrix by columns (HiGHS's column-wise format: starts, sorted row indices; every value 1),
+    with a last row of ones when ``count_row``, and its number of rows.
+
+    Examples
+    --------
+    >>> starts, indices, rows = _column_matrix([frozenset({1, 0}), frozenset({2})], 3, True)
+    >>> starts.tolist(), indices.tolist(), rows
+    ([0, 3, 5], [0, 1, 3, 2, 3], 4)
+    """
+    extra = int(count_row)
+    lengths = np.fromiter((len(column) + extra for column in columns), dtype=np.int64, count=len(columns))
+    starts = np.zeros(len(columns) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=starts[1:])
+    tail = [units] if count_row else []
+    indices = np.fromiter((u for column in columns for u in (*sorted(column), *tail)), dtype=np.int32,
+                          count=int(starts[-1]))
+    return starts, indices, units + extra
 
 
 def _solve_through_pulp(columns: Sequence[frozenset[int]], costs: Sequence[float], units: int, count: int | None,

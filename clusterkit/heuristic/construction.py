@@ -33,46 +33,50 @@ def _seeds(p: PieceProblem, count: int, rng: np.random.Generator, centres: np.nd
 def grow(p: PieceProblem, count: int, rng: np.random.Generator) -> np.ndarray:
     """Region growing from spread seeds; every unit ends in a group adjacent to it."""
     centres = p.unit_xy
-    unit_sizes = p.unit_sizes
+    unit_sizes = p.unit_sizes.tolist()
+    neighbours = p.unit_neighbours
     seeds = _seeds(p, count, rng, centres)
-    group = np.full(len(p.units), -1, dtype=np.int64)
-    population = np.zeros(count)
+    group = [-1] * len(p.units)
+    population = [0.0] * count
     for g, seed in enumerate(seeds):
         group[seed] = g
         population[g] = unit_sizes[seed]
-    target_upper = np.array([p.upper[p.units[s][0]] for s in seeds], dtype=float)
-    target_lower = np.array([p.lower[p.units[s][0]] for s in seeds], dtype=float)
-    frontier: list[set[int]] = [set(p.unit_neighbours[s]) for s in seeds]
+    target_upper = [float(p.upper[p.units[s][0]]) for s in seeds]
+    target_lower = [float(p.lower[p.units[s][0]]) for s in seeds]
+    enough = [lower + 0.5 * (upper - lower) for lower, upper in zip(target_lower, target_upper)]
+    # squared distance of every unit to each group's seed, computed once per start
+    reach = [((centres - centres[seed]) ** 2).sum(axis=1).tolist() for seed in seeds]
+    frontier: list[set[int]] = [set(neighbours[s]) for s in seeds]
     open_groups = set(range(count))
     while open_groups:
         # grow the group furthest below its lower bound (relative), ties by index
         g = min(open_groups, key=lambda k: (population[k] / max(target_lower[k], 1.0), k))
         candidates = [u for u in frontier[g] if group[u] < 0 and population[g] + unit_sizes[u] <= target_upper[g]]
-        if not candidates or population[g] >= target_lower[g] + 0.5 * (target_upper[g] - target_lower[g]):
+        if not candidates or population[g] >= enough[g]:
             open_groups.discard(g)
             continue
-        seed_xy = centres[seeds[g]]
-        best = min(candidates, key=lambda u: (float(((centres[u] - seed_xy) ** 2).sum()), u))
+        to_seed = reach[g]
+        best = min(candidates, key=lambda u: (to_seed[u], u))
         group[best] = g
         population[g] += unit_sizes[best]
-        frontier[g].update(p.unit_neighbours[best])
+        frontier[g].update(neighbours[best])
     # leftovers: attach to the adjacent group with the fewest patients, spreading outwards
-    while (group < 0).any():
+    while -1 in group:
         progress = False
-        for unit in np.flatnonzero(group < 0):
-            adjacent = [int(group[v]) for v in p.unit_neighbours[unit] if group[v] >= 0]
+        for unit in [u for u, g in enumerate(group) if g < 0]:
+            adjacent = [group[v] for v in neighbours[unit] if group[v] >= 0]
             if adjacent:
                 g = min(adjacent, key=lambda k: (population[k], k))
                 group[unit] = g
                 population[g] += unit_sizes[unit]
                 progress = True
         if not progress:  # a part with no seed (only without contiguity): nearest group by position
-            unit = int(np.flatnonzero(group < 0)[0])
-            assigned = np.flatnonzero(group >= 0)
-            nearest = assigned[int(np.argmin(((centres[assigned] - centres[unit]) ** 2).sum(axis=1)))]
+            unit = group.index(-1)
+            assigned = np.array([u for u, g in enumerate(group) if g >= 0], dtype=np.int64)
+            nearest = int(assigned[int(np.argmin(((centres[assigned] - centres[unit]) ** 2).sum(axis=1)))])
             group[unit] = group[nearest]
             population[group[unit]] += unit_sizes[unit]
-    return group
+    return np.array(group, dtype=np.int64)
 
 
 def group_counts(p: PieceProblem) -> list[int]:

@@ -69,7 +69,7 @@ def window_problem(piece: PieceProblem, units: Sequence[int], count: int | None 
     practices.sort()
     position = {i: k for k, i in enumerate(practices)}
     index = np.array(practices, dtype=np.int64)
-    return replace(
+    window = replace(
         piece,
         codes=tuple(piece.codes[i] for i in practices),
         sizes=piece.sizes[index],
@@ -89,6 +89,10 @@ def window_problem(piece: PieceProblem, units: Sequence[int], count: int | None 
         count=count,
         relation_weight=0.0,
     )
+    kept = np.asarray(units, dtype=np.int64)
+    window.__dict__["unit_sizes"] = piece.unit_sizes[kept]  # the same units, the same figures: not recomputed
+    window.__dict__["unit_xy"] = piece.unit_xy[kept]
+    return window
 
 
 def ruin_and_recreate(piece: PieceProblem, unit_group: np.ndarray, seed: int, passes: int,

@@ -96,13 +96,29 @@ class PieceProblem:
     @cached_property
     def unit_sizes(self) -> np.ndarray:
         """Patients of each unit."""
-        return np.array([self.sizes[list(unit)].sum() for unit in self.units], dtype=float)
+        single, first = self._single_units
+        result = np.asarray(self.sizes, dtype=float)[first]
+        for unit in np.flatnonzero(~single).tolist():
+            result[unit] = self.sizes[list(self.units[unit])].sum()
+        return result
 
     @cached_property
     def unit_xy(self) -> np.ndarray:
         """``(units, 2)``: each unit's position, its practices' mean weighted by list size (at least 1)."""
-        return np.array([np.average(self.xy[list(unit)], axis=0, weights=np.maximum(self.sizes[list(unit)], 1))
-                         for unit in self.units])
+        single, first = self._single_units
+        weights = np.maximum(self.sizes, 1)[first].astype(float)[:, None]
+        result = np.asarray(self.xy, dtype=float)[first] * weights / weights  # np.average's arithmetic, at once
+        for unit in np.flatnonzero(~single).tolist():
+            members = list(self.units[unit])
+            result[unit] = np.average(self.xy[members], axis=0, weights=np.maximum(self.sizes[members], 1))
+        return result.reshape(len(self.units), 2)
+
+    @property
+    def _single_units(self) -> tuple[np.ndarray, np.ndarray]:
+        """Which units hold one practice, and each unit's first practice."""
+        lengths = np.fromiter((len(unit) for unit in self.units), dtype=np.int64, count=len(self.units))
+        first = np.fromiter((unit[0] for unit in self.units), dtype=np.int64, count=len(self.units))
+        return lengths == 1, first
 
     @cached_property
     def uniform_band(self) -> bool:
