@@ -27,7 +27,7 @@ from typing import TypeVar
 from clusterkit.errors import InputError
 from clusterkit.signals import held_signals
 
-__all__ = ["SCHEDULER_ENV", "default_workers", "run_tasks", "scheduler_executor"]
+__all__ = ["SCHEDULER_ENV", "default_workers", "in_worker", "local_pool", "run_tasks", "scheduler_executor"]
 
 #: Environment variable naming the Dask scheduler when ``--scheduler`` is not given.
 SCHEDULER_ENV = "CLUSTERKIT_SCHEDULER"
@@ -101,18 +101,43 @@ def run_tasks(function: Callable[[Task], Result], tasks: Sequence[Task], *, exec
             for position, task in enumerate(tasks):
                 yield position, function(task)
             return
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_start_worker)
-        try:
+        with local_pool(min(workers, len(tasks))) as pool:
+            assert pool is not None
             yield from _drain(pool, function, tasks)
-        except BaseException:  # an error, Ctrl-C or SIGTERM: end the workers now, do not wait for their tasks
-            for process in list(getattr(pool, "_processes", {}).values()):
-                if process.is_alive():
-                    process.kill()
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown(wait=True)
         return
     yield from _drain(executor, function, tasks)
+
+
+def in_worker() -> bool:
+    """Whether this process is a worker of a pool made here (where :func:`run_tasks` runs tasks inline)."""
+    return _IN_WORKER
+
+
+@contextmanager
+def local_pool(workers: int) -> Iterator[Executor | None]:
+    """A local process pool of ``workers`` processes for several rounds of :func:`run_tasks` (``executor=``),
+    or None (run inline) for one worker or inside a worker; ended at once, with its workers, on an error,
+    Ctrl-C or SIGTERM, and waited for otherwise.
+
+    Examples
+    --------
+    >>> with local_pool(1) as pool:
+    ...     sorted(run_tasks(abs, [-2, 3], executor=pool, workers=1))
+    [(0, 2), (1, 3)]
+    """
+    if workers <= 1 or _IN_WORKER:
+        yield None
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker)
+    try:
+        yield pool
+    except BaseException:  # an error, Ctrl-C or SIGTERM: end the workers now, do not wait for their tasks
+        for process in list(getattr(pool, "_processes", {}).values()):
+            if process.is_alive():
+                process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _drain(executor: Executor, function: Callable[[Task], Result], tasks: Sequence[Task]) -> Iterator[tuple[int, Result]]:

@@ -12,6 +12,7 @@ the groups of every start.
 from __future__ import annotations
 
 import math
+from concurrent.futures import Executor
 from dataclasses import replace
 
 import numpy as np
@@ -40,7 +41,8 @@ def _counts_suffice(piece: PieceProblem) -> bool:
 def search_piece(piece: PieceProblem, seed: int, restarts: int, oscillate: int, ruin: int,
                  initial: np.ndarray | None = None, set_partition: SetPartition | None = None,
                  focus: tuple[int, ...] | None = None, *, compiled: bool | None = None,
-                 progress: Progress | None = None) -> PieceSolution:
+                 progress: Progress | None = None, workers: int = 1,
+                 executor: Executor | None = None) -> PieceSolution:
     """The best grouping of one piece found at this effort (deterministic for ``seed``).
 
     Parameters
@@ -62,12 +64,17 @@ def search_piece(piece: PieceProblem, seed: int, restarts: int, oscillate: int, 
         Whether the compiled core searches (None: by the piece's size, see :func:`clusterkit.compiled.use_compiled`).
     progress : callable, optional
         ``progress(done, total, note)``: the starts and oscillations of every count done, then ruin and recreate.
+    workers : int
+        Processes that search ruin and recreate's batches of windows side by side (a large piece's; see
+        :data:`~clusterkit.heuristic.ruin.BATCH_MIN_PRACTICES`); the result does not depend on it.
+    executor : concurrent.futures.Executor, optional
+        Where those batches run instead of a local pool.
     """
     if not ruin or initial is not None or piece.count is not None or piece.hubs or len(piece.units) < 3:
         return replace(_recreated(piece, solve_piece(piece, seed, restarts, initial, bool(ruin), oscillate=oscillate,
                                                      set_partition=set_partition, compiled=compiled,
                                                      progress=progress),
-                                  seed, ruin, set_partition, focus, compiled), alternatives=())
+                                  seed, ruin, set_partition, focus, compiled, workers, executor), alternatives=())
     counts = group_counts(piece)
     seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, size=len(counts))
     restarts = max(restarts, math.ceil(SMALL_PIECE_STARTS / len(piece.units)))
@@ -86,18 +93,19 @@ def search_piece(piece: PieceProblem, seed: int, restarts: int, oscillate: int, 
     solution = replace(best, name=piece.name,
                        alternatives=tuple(g for f in found for g in (f.unit_group, *f.alternatives)))
     tell(progress, total - 1, total, "ruin and recreate")
-    solution = _recreated(piece, solution, seed, ruin, set_partition, focus, compiled)
+    solution = _recreated(piece, solution, seed, ruin, set_partition, focus, compiled, workers, executor)
     tell(progress, total, total, best_note("search done", [(solution.violation, solution.cost)]))
     return replace(solution, alternatives=())
 
 
 def _recreated(piece: PieceProblem, solution: PieceSolution, seed: int, ruin: int, set_partition: SetPartition | None,
-               focus: tuple[int, ...] | None, compiled: bool | None) -> PieceSolution:
+               focus: tuple[int, ...] | None, compiled: bool | None, workers: int,
+               executor: Executor | None) -> PieceSolution:
     """``solution`` after ``ruin`` rounds of ruin and recreate (itself when ``ruin`` is 0)."""
     if not ruin:
         return solution
     return recreate_solution(piece, solution, seed + 1, ruin, set_partition, None if focus is None else set(focus),
-                             compiled=compiled)
+                             compiled=compiled, workers=workers, executor=executor)
 
 
 def _within(progress: Progress | None, before: int, total: int, run: str) -> Progress | None:

@@ -13,18 +13,22 @@ total never rises.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from clusterkit.heuristic.recombine import SetPartition, partition_of
 from clusterkit.heuristic.search import PieceSolution, solve_piece
 from clusterkit.model.coordinates import distance_matrix
+from clusterkit.parallel import local_pool, run_tasks
 from clusterkit.problem.piece import PieceProblem
 from clusterkit.problem.score import GroupScorer
 
-__all__ = ["WINDOW_GROUPS", "WINDOW_RESTARTS", "MAX_WINDOW_PRACTICES", "recreate_solution", "ruin_and_recreate",
+__all__ = ["WINDOW_GROUPS", "WINDOW_RESTARTS", "MAX_WINDOW_PRACTICES", "BATCH_MIN_PRACTICES", "WINDOW_BATCH",
+           "WindowTask", "recreate_solution", "ruin_and_recreate", "search_window",
            "window_problem"]
 
 #: Groups in a window (a group and that many minus one of its neighbours), tried in turn: the next size only
@@ -42,6 +46,15 @@ RECOMBINE_STEPS = 8
 
 #: Windows are cut down to fewer groups while they hold more practices than this.
 MAX_WINDOW_PRACTICES = 100
+
+#: Pieces of this many practices or more regroup windows in batches of up to :data:`WINDOW_BATCH` windows that
+#: share no group, searched side by side on the run's workers; smaller pieces one window at a time (a batch
+#: of one: each window drawn from the grouping its predecessor left). The batches depend on the piece only,
+#: never on the number of workers.
+BATCH_MIN_PRACTICES = 300
+
+#: Windows in a batch at most.
+WINDOW_BATCH = 32
 
 
 def window_problem(piece: PieceProblem, units: Sequence[int], count: int | None = None) -> PieceProblem:
@@ -98,7 +111,8 @@ def window_problem(piece: PieceProblem, units: Sequence[int], count: int | None 
 def ruin_and_recreate(piece: PieceProblem, unit_group: np.ndarray, seed: int, passes: int,
                       set_partition: SetPartition | None = None, focus: set[int] | None = None,
                       distance: np.ndarray | None = None, pool_from: Sequence[np.ndarray] = (),
-                      compiled: bool | None = None) -> np.ndarray:
+                      compiled: bool | None = None, *, workers: int = 1,
+                      executor: Executor | None = None) -> np.ndarray:
     """Regroup windows of neighbouring groups while that lowers the score; a group id per unit.
 
     Parameters
@@ -122,6 +136,11 @@ def ruin_and_recreate(piece: PieceProblem, unit_group: np.ndarray, seed: int, pa
         Other groupings of the piece (a group per unit) whose feasible groups join the recombination's pool.
     compiled : bool, optional
         Whether the windows are searched by the compiled core (None: by each window's size).
+    workers : int
+        Processes that search a batch of windows side by side (a piece of :data:`BATCH_MIN_PRACTICES` practices
+        or more regroups up to :data:`WINDOW_BATCH` disjoint windows at a time); the result does not depend on it.
+    executor : concurrent.futures.Executor, optional
+        Where the batches' windows run instead of a local pool.
 
     Returns
     -------
@@ -142,59 +161,137 @@ def ruin_and_recreate(piece: PieceProblem, unit_group: np.ndarray, seed: int, pa
     next_id = max(members) + 1
     sizes = [len(u) for u in piece.units]
     tried: set[frozenset[frozenset[int]]] = set()  # windows regrouped with no gain, as they stood
+    batch_size = WINDOW_BATCH if len(piece.codes) >= BATCH_MIN_PRACTICES else 1
     level = 0
     recombined = 0
-    for _ in range(passes * len(WINDOW_GROUPS) + RECOMBINATIONS):
-        improved = False
-        centres = sorted(members) if focus is None else sorted({int(unit_group[u]) for u in focus})
-        for centre in rng.permutation(np.array(centres, dtype=np.int64)).tolist():
-            if centre not in members:
-                continue
-            window = _window(piece, unit_group, members, centre, rng, sizes, WINDOW_GROUPS[level])
-            key = frozenset(frozenset(members[g]) for g in window)
-            if len(window) < 2 or key in tried:
-                continue
-            units = sorted(u for g in window for u in members[g])
-            old = [scorer.evaluate(members[g]) for g in window]
-            sub = window_problem(piece, units, count=len(window) if piece.count is not None else None)
-            local = {g: k for k, g in enumerate(window)}
-            initial = np.array([local[int(unit_group[u])] for u in units], dtype=np.int64)
-            found = solve_piece(sub, int(rng.integers(0, 2**31 - 1)), WINDOW_RESTARTS, initial, True, oscillate=0,
-                                set_partition=set_partition, compiled=compiled)
-            for grouping in found.alternatives:
-                _add_columns(pool, scorer, grouping, units)
-            new_groups: dict[int, set[int]] = {}
-            for k, group in enumerate(found.unit_group.tolist()):
-                new_groups.setdefault(group, set()).add(units[k])
-            new = [scorer.evaluate(g) for g in new_groups.values()]
-            if not _better(new, old):
-                tried.add(key)
-                continue
-            for g in window:
-                del members[g]
-            for group_units in new_groups.values():
-                members[next_id] = group_units
-                unit_group[sorted(group_units)] = next_id
-                next_id += 1
-            improved = True
-        if improved:
-            level = 0
-        elif level + 1 < len(WINDOW_GROUPS):
-            level += 1
-        elif set_partition is not None and recombined < RECOMBINATIONS:
-            # every window size is stuck: the best partition made of every group met so far
-            recombined += 1
-            if not _recombine_around(pool, scorer, piece, members, set_partition, focus):
+    with _window_executor(batch_size, workers, executor) as window_executor:
+        for _ in range(passes * len(WINDOW_GROUPS) + RECOMBINATIONS):
+            improved = False
+            centres = sorted(members) if focus is None else sorted({int(unit_group[u]) for u in focus})
+            pending = rng.permutation(np.array(centres, dtype=np.int64)).tolist()
+            while pending:
+                batch, pending = _next_batch(piece, pending, unit_group, members, tried, rng, sizes,
+                                             WINDOW_GROUPS[level], batch_size, set_partition, compiled)
+                tasks = [window.task for window in batch]
+                found_all: list[PieceSolution | None] = [None] * len(batch)
+                for position, found in run_tasks(search_window, tasks, executor=window_executor, workers=1):
+                    found_all[position] = found
+                for window, found in zip(batch, found_all):  # disjoint windows: each kept on its own merit
+                    assert found is not None
+                    for grouping in found.alternatives:
+                        _add_columns(pool, scorer, grouping, window.units)
+                    new_groups: dict[int, set[int]] = {}
+                    for k, group in enumerate(found.unit_group.tolist()):
+                        new_groups.setdefault(group, set()).add(window.units[k])
+                    old = [scorer.evaluate(members[g]) for g in window.groups]
+                    new = [scorer.evaluate(g) for g in new_groups.values()]
+                    if not _better(new, old):
+                        tried.add(window.key)
+                        continue
+                    for g in window.groups:
+                        del members[g]
+                    for group_units in new_groups.values():
+                        members[next_id] = group_units
+                        unit_group[sorted(group_units)] = next_id
+                        next_id += 1
+                    improved = True
+            if improved:
+                level = 0
+            elif level + 1 < len(WINDOW_GROUPS):
+                level += 1
+            elif set_partition is not None and recombined < RECOMBINATIONS:
+                # every window size is stuck: the best partition made of every group met so far
+                recombined += 1
+                if not _recombine_around(pool, scorer, piece, members, set_partition, focus):
+                    break
+                unit_group = np.empty(len(piece.units), dtype=np.int64)
+                members = dict(enumerate(members.values(), start=next_id))
+                for group, group_units in members.items():
+                    unit_group[sorted(group_units)] = group
+                next_id = max(members) + 1
+                level = 0
+            else:
                 break
-            unit_group = np.empty(len(piece.units), dtype=np.int64)
-            members = dict(enumerate(members.values(), start=next_id))
-            for group, group_units in members.items():
-                unit_group[sorted(group_units)] = group
-            next_id = max(members) + 1
-            level = 0
-        else:
-            break
     return np.unique(unit_group, return_inverse=True)[1].astype(np.int64)
+
+
+@dataclass(frozen=True)
+class WindowTask:
+    """One window to regroup: its piece (:func:`window_problem`), seed and present grouping; a picklable task of
+    :func:`clusterkit.parallel.run_tasks`."""
+
+    piece: PieceProblem
+    seed: int
+    initial: np.ndarray
+    set_partition: SetPartition | None = None
+    compiled: bool | None = None
+
+
+def search_window(task: WindowTask) -> PieceSolution:
+    """A window regrouped from scratch: :data:`WINDOW_RESTARTS` starts besides its present grouping, local search
+    and recombination (:func:`~clusterkit.heuristic.search.solve_piece`, its feasible starts kept)."""
+    return solve_piece(task.piece, task.seed, WINDOW_RESTARTS, task.initial, True, oscillate=0,
+                       set_partition=task.set_partition, compiled=task.compiled)
+
+
+@dataclass(frozen=True)
+class _Window:
+    groups: list[int]
+    units: list[int]
+    key: frozenset[frozenset[int]]
+    task: WindowTask
+
+
+def _next_batch(piece: PieceProblem, pending: list[int], unit_group: np.ndarray, members: dict[int, set[int]],
+                tried: set[frozenset[frozenset[int]]], rng: np.random.Generator, sizes: list[int], groups: int,
+                batch_size: int, set_partition: SetPartition | None,
+                compiled: bool | None) -> tuple[list[_Window], list[int]]:
+    """The next windows to regroup, from the centres ``pending`` in order: up to ``batch_size`` windows sharing no
+    group, and the centres left for later (those whose window met one already taken first, in order).
+
+    A centre no longer grouped as it was (its group regrouped) is dropped, as is a window of one group or one
+    already regrouped with no gain. With one window per batch this is the plain order of the centres.
+    """
+    batch: list[_Window] = []
+    taken: set[int] = set()
+    later: list[int] = []
+    for position, centre in enumerate(pending):
+        if len(batch) >= batch_size:
+            later.extend(pending[position:])
+            break
+        if centre not in members:
+            continue
+        if centre in taken:
+            later.append(centre)
+            continue
+        window = _window(piece, unit_group, members, centre, rng, sizes, groups)
+        if not taken.isdisjoint(window):
+            later.append(centre)
+            continue
+        key = frozenset(frozenset(members[g]) for g in window)
+        if len(window) < 2 or key in tried:
+            continue
+        taken.update(window)
+        units = sorted(u for g in window for u in members[g])
+        sub = window_problem(piece, units, count=len(window) if piece.count is not None else None)
+        local = {g: k for k, g in enumerate(window)}
+        initial = np.array([local[int(unit_group[u])] for u in units], dtype=np.int64)
+        task = WindowTask(sub, int(rng.integers(0, 2**31 - 1)), initial, set_partition, compiled)
+        batch.append(_Window(window, units, key, task))
+    return batch, later
+
+
+@contextmanager
+def _window_executor(batch_size: int, workers: int, executor: Executor | None) -> Iterator[Executor | None]:
+    """Where a batch of windows runs: the run's ``executor``, a local pool of ``workers`` processes for the
+    whole ruin and recreate, or this process (one window per batch, one worker, or inside a worker)."""
+    if batch_size <= 1:
+        yield None
+    elif executor is not None:
+        yield executor
+    else:
+        with local_pool(workers) as pool:
+            yield pool
 
 
 def _better(new: Sequence[tuple[float, ...]], old: Sequence[tuple[float, ...]]) -> bool:
@@ -281,11 +378,14 @@ def _window(piece: PieceProblem, unit_group: np.ndarray, members: dict[int, set[
 
 def recreate_solution(piece: PieceProblem, solution: PieceSolution, seed: int, passes: int,
                       set_partition: SetPartition | None = None, focus: set[int] | None = None, *,
-                      compiled: bool | None = None) -> PieceSolution:
-    """``solution`` improved by :func:`ruin_and_recreate` (itself when nothing better is found)."""
+                      compiled: bool | None = None, workers: int = 1,
+                      executor: Executor | None = None) -> PieceSolution:
+    """``solution`` improved by :func:`ruin_and_recreate` (itself when nothing better is found); ``workers`` and
+    ``executor`` say where its batches of windows run."""
     distance = distance_matrix(piece.xy)  # once for both (all of England: 6,000 x 6,000 km)
     unit_group = ruin_and_recreate(piece, solution.unit_group, seed, passes, set_partition, focus, distance,
-                                   pool_from=solution.alternatives, compiled=compiled)
+                                   pool_from=solution.alternatives, compiled=compiled, workers=workers,
+                                   executor=executor)
     scorer = GroupScorer(piece, distance)
     groups = [set(np.flatnonzero(unit_group == g).tolist()) for g in range(int(unit_group.max()) + 1)]
     scores = [scorer.evaluate(g) for g in groups]

@@ -12,7 +12,7 @@ from clusterkit.compiled import use_compiled
 from clusterkit.heuristic.recombine import SetPartition
 from clusterkit.heuristic.pipeline import search_piece
 from clusterkit.heuristic.search import PieceSolution
-from clusterkit.parallel import run_tasks
+from clusterkit.parallel import default_workers, run_tasks
 from clusterkit.problem.piece import PieceProblem
 from clusterkit.progress import Progress, tell
 
@@ -45,10 +45,13 @@ class PieceTask:
     compiled: bool | None = None
 
 
-def solve_task(task: PieceTask, progress: Progress | None = None) -> PieceSolution:
-    """Solve one :class:`PieceTask` (deterministic for its seed; ``progress`` is told of its search's steps)."""
+def solve_task(task: PieceTask, progress: Progress | None = None, *, workers: int = 1,
+               executor: Executor | None = None) -> PieceSolution:
+    """Solve one :class:`PieceTask` (deterministic for its seed; ``progress`` is told of its search's steps;
+    ``workers`` or ``executor`` take its batches of windows, see :func:`~clusterkit.heuristic.pipeline.search_piece`)."""
     return search_piece(task.piece, task.seed, task.restarts, task.oscillate, task.ruin, task.initial,
-                        task.set_partition, task.focus, compiled=task.compiled, progress=progress)
+                        task.set_partition, task.focus, compiled=task.compiled, progress=progress, workers=workers,
+                        executor=executor)
 
 
 def solve_tasks(tasks: Sequence[PieceTask], *, workers: int | None = None, executor: Executor | None = None,
@@ -56,16 +59,16 @@ def solve_tasks(tasks: Sequence[PieceTask], *, workers: int | None = None, execu
     """Solve every task, largest first, through :func:`~clusterkit.parallel.run_tasks`; results in task order.
 
     Without an ``executor``, tasks of fewer than :data:`PARALLEL_MIN_PRACTICES` practices in all run in this
-    process. ``progress(done, total, note)`` counts what there is to count where it is known: a single task
-    without an ``executor`` runs here (as :func:`~clusterkit.parallel.run_tasks` would run it), and reports
-    its restarts and oscillations done, with the best score so far; several tasks, or one on an executor,
-    report the tasks done, as each finishes. The search is the same either way.
+    process. A single task runs here, and its batches of windows (a large piece's ruin and recreate) run on
+    the ``workers`` or the ``executor``. ``progress(done, total, note)`` counts what there is to count where it
+    is known: a single task reports its restarts and oscillations done, with the best score so far; several
+    tasks report the tasks done, as each finishes. The search is the same either way.
     """
     practices = sum(len(task.piece.codes) for task in tasks)
     compiled = use_compiled(practices)  # the kernels' load time pays over the whole run, not per piece
     tasks = [task if task.compiled is not None else replace(task, compiled=compiled) for task in tasks]
-    if len(tasks) == 1 and executor is None:
-        return [solve_task(tasks[0], progress)]
+    if len(tasks) == 1:  # here, its batches of windows (a large piece's) spread over the workers or the executor
+        return [solve_task(tasks[0], progress, workers=workers or default_workers(), executor=executor)]
     if executor is None and practices < PARALLEL_MIN_PRACTICES:
         workers = 1
     order = sorted(range(len(tasks)), key=lambda k: (-len(tasks[k].piece.codes), k))

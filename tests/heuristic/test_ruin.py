@@ -13,7 +13,7 @@ from tests.grouping_checks import ORIGIN, assert_valid_grouping, make_graph, pra
 from tests.heuristic.test_grouping_properties import Case, cases
 
 from clusterkit.errors import InfeasibleError
-from clusterkit.heuristic import chunks
+from clusterkit.heuristic import chunks, ruin
 from clusterkit.heuristic.construction import grow
 from clusterkit.heuristic.driver import group_heuristic
 from clusterkit.heuristic.effort import EFFORTS, Effort
@@ -139,3 +139,49 @@ def test_the_default_is_the_same_for_a_seed_whatever_the_workers(monkeypatch: py
     assert dict(alone.labels) == dict(spread.labels)
     assert alone.objective == spread.objective
     assert alone.status == "FEASIBLE"
+
+
+def _large_piece() -> "PieceProblem":  # noqa: F821
+    graph = synthetic_county(seed=5).with_adjacency()
+    problem = GroupingProblem()
+    pieces, _ = piece_problems(adjacency_for(graph, problem), problem)
+    return max(pieces, key=lambda p: len(p.units))
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**16), batch=st.integers(1, 12))
+def test_a_batch_of_windows_shares_no_group_and_leaves_the_rest_in_order(seed: int, batch: int) -> None:
+    piece = _large_piece()
+    rng = np.random.default_rng(seed)
+    unit_group = grow(piece, max(2, round(piece.population / 40_000)), rng)
+    members: dict[int, set[int]] = {}
+    for unit, group in enumerate(unit_group.tolist()):
+        members.setdefault(group, set()).add(unit)
+    pending = rng.permutation(sorted(members)).tolist()
+    windows, later = ruin._next_batch(piece, pending, unit_group, members, set(), rng, [1] * len(piece.units), 3,
+                                      batch, None, None)
+    assert 1 <= len(windows) <= batch
+    groups = [g for window in windows for g in window.groups]
+    assert len(groups) == len(set(groups)), "two windows of a batch share a group"
+    for window in windows:
+        assert window.units == sorted(u for g in window.groups for u in members[g])
+        assert len(window.task.piece.units) == len(window.units)
+        assert window.task.initial.tolist() == [window.groups.index(int(unit_group[u])) for u in window.units]
+    assert later == [c for c in pending if c in later], "the centres left for later keep their order"
+
+
+def test_batched_windows_give_the_same_grouping_whatever_the_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a piece regrouped in batches of windows side by side: the batches depend on the piece, not on the workers
+    monkeypatch.setattr(ruin, "BATCH_MIN_PRACTICES", 10)
+    monkeypatch.setattr(ruin, "WINDOW_BATCH", 4)
+    piece = _large_piece()
+    start = grow(piece, max(2, round(piece.population / 40_000)), np.random.default_rng(7))
+    alone = ruin_and_recreate(piece, start, 11, passes=1, set_partition=solve_set_partition, workers=1)
+    with ThreadPoolExecutor(2) as executor:
+        spread = ruin_and_recreate(piece, start, 11, passes=1, set_partition=solve_set_partition, executor=executor)
+    pooled = ruin_and_recreate(piece, start, 11, passes=1, set_partition=solve_set_partition, workers=2)
+    assert alone.tolist() == spread.tolist() == pooled.tolist()
+    scorer = GroupScorer(piece)
+    before, after = _totals(scorer, start), _totals(scorer, alone)
+    assert after[0] < before[0] - 1e-9 or (abs(after[0] - before[0]) <= 1e-9 and after[1] < before[1])
+    assert all(connected(piece.unit_neighbours, np.flatnonzero(alone == g).tolist()) for g in np.unique(alone))
