@@ -22,7 +22,6 @@ import numpy as np
 
 from clusterkit.heuristic.recombine import SetPartition, partition_of
 from clusterkit.heuristic.search import PieceSolution, solve_piece
-from clusterkit.model.coordinates import distance_matrix
 from clusterkit.parallel import local_pool, run_tasks
 from clusterkit.problem.piece import PieceProblem
 from clusterkit.problem.score import GroupScorer
@@ -105,6 +104,8 @@ def window_problem(piece: PieceProblem, units: Sequence[int], count: int | None 
     kept = np.asarray(units, dtype=np.int64)
     window.__dict__["unit_sizes"] = piece.unit_sizes[kept]  # the same units, the same figures: not recomputed
     window.__dict__["unit_xy"] = piece.unit_xy[kept]
+    if "km" in piece.__dict__:
+        window.__dict__["km"] = piece.km[np.ix_(index, index)]
     return window
 
 
@@ -382,7 +383,7 @@ def recreate_solution(piece: PieceProblem, solution: PieceSolution, seed: int, p
                       executor: Executor | None = None) -> PieceSolution:
     """``solution`` improved by :func:`ruin_and_recreate` (itself when nothing better is found); ``workers`` and
     ``executor`` say where its batches of windows run."""
-    distance = distance_matrix(piece.xy)  # once for both (all of England: 6,000 x 6,000 km)
+    distance = piece.km  # once for the piece's searches (all of England: 6,000 x 6,000 km)
     unit_group = ruin_and_recreate(piece, solution.unit_group, seed, passes, set_partition, focus, distance,
                                    pool_from=solution.alternatives, compiled=compiled, workers=workers,
                                    executor=executor)

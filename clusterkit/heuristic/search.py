@@ -20,7 +20,6 @@ import numpy as np
 
 from clusterkit.compiled import use_compiled
 from clusterkit.problem.piece import PieceProblem
-from clusterkit.model.coordinates import distance_matrix
 from clusterkit.heuristic.construction import group_counts, grow
 from clusterkit.heuristic.recombine import SetPartition, recombine
 from clusterkit.heuristic.repair import repair
@@ -162,7 +161,7 @@ def solve_piece(problem: PieceProblem, seed: int, restarts: int, initial: np.nda
     if len(problem.units) == 1:
         return PieceSolution(problem.name, np.zeros(1, np.int64), *_single_score(problem), 1, 1, seed)
     counts = group_counts(problem)
-    distance = distance_matrix(problem.xy)
+    distance = problem.km
     if compiled is None:
         compiled = use_compiled(len(problem.codes))
     memo = _memo(problem, distance, compiled)

@@ -121,6 +121,20 @@ class PieceProblem:
         return lengths == 1, first
 
     @cached_property
+    def km(self) -> np.ndarray:
+        """``(n, n)``: straight-line km between every two practices, float64 (the heuristic's scores read it;
+        all of England: 300 MB, computed once per piece and never sent to a worker with it)."""
+        from clusterkit.model.coordinates import distance_matrix
+
+        return distance_matrix(self.xy, dtype=np.float64)
+
+    def __getstate__(self) -> dict:
+        """What a pickle of the piece holds: its fields and small cached figures, not :attr:`km`."""
+        state = dict(self.__dict__)
+        state.pop("km", None)
+        return state
+
+    @cached_property
     def uniform_band(self) -> bool:
         """Whether every practice of the piece has the same band (no waiver applies to part of it)."""
         return len(self.lower) > 0 and self.lower.min() == self.lower.max() and self.upper.min() == self.upper.max()

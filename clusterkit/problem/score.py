@@ -33,7 +33,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from clusterkit.model.coordinates import distance_matrix
 from clusterkit.problem import score_terms
 from clusterkit.problem.piece import PieceProblem
 from clusterkit.problem.score_terms import CANNOT_LINK_WEIGHT, score_data
@@ -143,7 +142,7 @@ class GroupScorer:
 
     def __init__(self, piece: PieceProblem, distance: np.ndarray | None = None) -> None:
         self.piece = piece
-        self.distance = distance if distance is not None else distance_matrix(piece.xy)
+        self.distance = distance if distance is not None else piece.km
         self.cache: dict[frozenset[int], Score] = {}
         self.has_hubs = bool(piece.hub_practice)
         self.has_cannot = any(piece.cannot)
