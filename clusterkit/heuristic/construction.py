@@ -86,8 +86,11 @@ def group_counts(p: PieceProblem) -> list[int]:
     if p.count is not None:
         return [min(p.count, len(p.units))]
     total = p.population
-    lower = float(np.median(p.lower)) if len(p.lower) else 0.0
-    upper = float(np.median(p.upper)) if len(p.upper) else 1.0
+    if p.uniform_band:  # (the median of equal figures, without sorting them)
+        lower, upper = float(p.lower[0]), float(p.upper[0])
+    else:
+        lower = float(np.median(p.lower)) if len(p.lower) else 0.0
+        upper = float(np.median(p.upper)) if len(p.upper) else 1.0
     fewest = max(1, math.ceil(total / upper))
     most = max(1, math.floor(total / lower)) if lower > 0 else len(p.units)
     most = min(most, len(p.units))
