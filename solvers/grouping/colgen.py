@@ -23,7 +23,6 @@ grouping is the set-partitioning MIP over the pool (:func:`solvers.partition.sol
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 import time
@@ -36,11 +35,17 @@ from scipy.optimize import linprog
 
 from clusterkit.problem.piece import PieceProblem
 from clusterkit.results import Status
-from solvers.grouping.enumeration import enumerate_columns
-from solvers.grouping.fixing import centre_bounds, free_units
+from solvers.grouping.fixing import centre_bounds
 from solvers.grouping.pricing import Pricer
-from solvers.partition import solve_set_partition
-
+from solvers.grouping.proof import (
+    DEFAULT_TOLERANCE,
+    POLISH_SECONDS,
+    POLISH_SHARE,
+    best_partition,
+    final_columns,
+    polish,
+    prove,
+)
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +266,7 @@ def solve_piece_colgen(
 
     def left(columns: int = 0) -> float:
         """What is left of the limit, less the time to write a partition model of ``columns`` columns."""
-        return max(0.05, end - time.perf_counter() - (0.5 + 2e-5 * columns if columns else 0.0))
+        return max(0.05, end - time.perf_counter() - (0.5 + 5e-5 * columns if columns else 0.0))
 
     deadline = started + 0.85 * time_limit  # the generation and the proof; the rest for the final partition
     first_lp = None
@@ -285,16 +290,18 @@ def solve_piece_colgen(
             # the slack, the fewer groups to enumerate
             columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
             fixed = piece.count if piece.count is not None else (len(pricer.hub_units) or None)
-            better, better_group = _best_partition(columns, [pool[c] for c in columns], n, fixed, solver,
+            better, better_group = best_partition(columns, [pool[c] for c in columns], n, fixed, solver,
                                                    min(left(), max(1.0, min(10.0, 0.1 * time_limit))), incumbent)
             if better is not None and (incumbent is None or better < incumbent[0] - 1e-12):
                 incumbent = (better, better_group)
+            if incumbent is not None and POLISH_SECONDS * n < POLISH_SHARE * time_limit and left() > 0.5 * time_limit:
+                incumbent = polish(pricer, pool, incumbent, solver)
             watch.tell("column generation", incumbent=None if incumbent is None else incumbent[0])
         if position == 0 and lp is not None:
             first_lp = lp
             fixing["lp_bound"], fixing["seconds_lp"] = lp[0], time.perf_counter() - started
             if incumbent is not None:
-                incumbent, enumerated_proof = _prove(pricer, pool, lp, incumbent, tolerance, solver, deadline,
+                incumbent, enumerated_proof = prove(pricer, pool, lp, incumbent, tolerance, solver, deadline,
                                                      left, bounds, watch, fixing)
                 if enumerated_proof:
                     counts = [None]
@@ -302,7 +309,7 @@ def solve_piece_colgen(
         # a better grouping with this count may now be in the pool
         if count is not None and bound < cutoff:
             columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
-            value, unit_group = _best_partition(columns, [pool[c] for c in columns], n, count, solver,
+            value, unit_group = best_partition(columns, [pool[c] for c in columns], n, count, solver,
                                                 min(left(), max(1.0, min(5.0, deadline - time.perf_counter()))),
                                                 None)
             if value is not None and (incumbent is None or value < incumbent[0] - 1e-12):
@@ -311,7 +318,7 @@ def solve_piece_colgen(
     if (not enumerated_proof and first_lp is not None and incumbent is not None and time.perf_counter() < deadline
             and "fixed_share" not in fixing):
         # no start was feasible: the incumbent came from the counts' partitions; prove it now
-        incumbent, enumerated_proof = _prove(pricer, pool, first_lp, incumbent, tolerance, solver, deadline,
+        incumbent, enumerated_proof = prove(pricer, pool, first_lp, incumbent, tolerance, solver, deadline,
                                              left, bounds, watch, fixing)
         if enumerated_proof:
             counts = [None]
@@ -319,10 +326,10 @@ def solve_piece_colgen(
         objective, unit_group = incumbent  # proven, or the pool has been partitioned as it is
     else:
         watch.tell("partition")
-        remaining = left(len(pool))
-        columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
+        columns = final_columns(pool, first_lp, incumbent)
+        remaining = left(len(columns))
         fixed = piece.count if piece.count is not None else (len(pricer.hub_units) or None)
-        objective, unit_group = _best_partition(columns, [pool[c] for c in columns], n, fixed, solver, remaining,
+        objective, unit_group = best_partition(columns, [pool[c] for c in columns], n, fixed, solver, remaining,
                                                 incumbent)
         if incumbent is not None and (objective is None or incumbent[0] < objective - 1e-12):
             objective, unit_group = incumbent
@@ -345,146 +352,3 @@ def solve_piece_colgen(
     status = Status.OPTIMAL if relative is not None and relative <= tolerance + 1e-9 else Status.FEASIBLE
     return ColumnGenerationResult(unit_group, status, objective, valid_bound, len(pool), rounds, converged_all,
                                   seconds, **details)
-
-
-def _prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumbent: tuple[float, np.ndarray],
-           tolerance: float, solver: str, deadline: float, left: Callable[[], float],
-           bounds: dict[int | None, float], watch: Watch,
-           fixing: dict[str, float]) -> tuple[tuple[float, np.ndarray], bool]:
-    """Prove ``incumbent`` within ``tolerance`` by enumeration over the LP's duals (or improve it).
-
-    Only groupings below target = incumbent x (1 - tolerance) need to be found or ruled out: every group of
-    such a grouping has reduced cost at most the *needed* slack, target - LP value. The enumeration of every
-    group within a slack s (with the pairs fixed at s left out, :mod:`solvers.grouping.fixing`) followed by
-    the partition over the pool proves the bound min(partition bound, LP value + s), and usually finds a
-    better incumbent, which shrinks the needed slack. So: 1/:data:`FIRST_SLACK` of the needed slack first
-    (few groups, a quick partition, often a better incumbent); after a complete
-    step, on towards the needed slack (doubling); after a step that passes its limit of groups, the same
-    slack with twice the limit while time allows (:data:`ENUMERATION_LIMIT`), else halfway back towards the
-    last complete one; until proven, out of time or the steps are too fine to gain.
-    Raises ``bounds[None]`` (the all-counts bound) to what it proves; records the share of (centre, unit)
-    pairs fixed in ``fixing["fixed_share"]`` and the size of the pool last partitioned to optimality in
-    ``fixing["partitioned"]``; returns the incumbent and whether it is proven.
-    """
-    piece = pricer.piece
-    value, duals, mu = lp
-    fixed = piece.count if piece.count is not None else (len(pricer.hub_units) or None)
-    needed = max(0.0, _target(incumbent[0], tolerance) - value)
-    slack, complete, failed = needed / FIRST_SLACK, 0.0, math.inf
-    pairs = len(pricer.centres) * pricer.n
-    limit = ENUMERATION_LIMIT
-    for step in itertools.count(1):
-        if time.perf_counter() >= deadline - 0.5:
-            break
-        watch.tell("enumeration")
-        free = {centre: free_units(pricer, centre, duals, mu, slack) for centre in pricer.centres}
-        fixing["fixed_share"] = 1.0 - sum(int(mask.sum()) for mask in free.values()) / max(1, pairs)
-        began = time.perf_counter()
-        enumerated = enumerate_columns(pricer, duals, mu, slack, deadline, limit=limit, free=free)
-        log.info("enumeration step %d, slack %.4g of %.4g needed (incumbent %.6g), %.1f%% of pairs fixed: %s groups",
-                 step, slack, needed, incumbent[0], 100 * fixing["fixed_share"],
-                 None if enumerated is None else len(enumerated))
-        if enumerated is None and limit < ENUMERATION_MOST and 6 * (time.perf_counter() - began) < deadline - began:
-            limit *= 2  # past the limit with time to spare: the same slack, twice the groups
-            continue
-        if enumerated is None:  # past the limit (or out of time): a smaller slack
-            failed = slack
-            slack = (complete + failed) / 2.0
-            if failed - complete <= 0.05 * needed:
-                break
-            continue
-        pool.update(enumerated)
-        columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
-        watch.tell("partition")
-        available = left(len(columns))  # a share of it: a partition that cannot prove the gap would take all
-        objective, unit_group, proof = _partition(columns, [pool[c] for c in columns], pricer.n, fixed, solver,
-                                                  max(min(available, 10.0), PARTITION_SHARE * available), incumbent,
-                                                  gap=tolerance)
-        if (proof is None or proof.bound is None) and time.perf_counter() < deadline:
-            # stopped before it had a bound: all that is left of the time, as the partition after the proof
-            objective, unit_group, proof = _partition(columns, [pool[c] for c in columns], pricer.n, fixed, solver,
-                                                      left(len(columns)), incumbent, gap=tolerance)
-        if proof is not None and proof.status == Status.OPTIMAL:
-            fixing["partitioned"] = len(pool)  # solved over this pool: no partition after the proof needed
-        if objective is not None and objective < incumbent[0] - 1e-12:
-            incumbent = (objective, unit_group)
-        if proof is None or proof.bound is None:
-            break
-        # a grouping cheaper than value + slack is made of enumerated groups only: it is in the partition
-        # model, whose bound holds for it; so value + slack bounds the rest
-        bound = min(proof.bound, value + slack, incumbent[0])
-        bounds[None] = max(bounds.get(None, -math.inf), bound)
-        watch.tell("partition", incumbent[0], bounds[None])
-        complete, needed = slack, max(0.0, _target(incumbent[0], tolerance) - value)
-        proven = incumbent[0] - bound <= tolerance * abs(incumbent[0]) + 1e-12
-        if not proven and slack >= needed - 1e-12 and time.perf_counter() < deadline:
-            # every group a better grouping needs is in the pool: the partition alone decides; the rest of the time
-            objective, unit_group, proof = _partition(columns, [pool[c] for c in columns], pricer.n, fixed, solver,
-                                                      left(len(columns)), incumbent, gap=tolerance)
-            if objective is not None and objective < incumbent[0] - 1e-12:
-                incumbent = (objective, unit_group)
-            if proof is not None and proof.bound is not None:
-                bounds[None] = max(bounds[None], min(proof.bound, value + slack, incumbent[0]))
-                watch.tell("partition", incumbent[0], bounds[None])
-        if proven or slack >= needed - 1e-12:
-            return incumbent, True
-        slack = min(needed, 2.0 * slack if math.isinf(failed) else (slack + failed) / 2.0)
-        if slack < needed and slack - complete <= 0.02 * needed:
-            break  # the limit allows no step that gains much
-    return incumbent, False
-
-
-#: A partition during the proof gets at most this share of the time left (at least 10 s).
-PARTITION_SHARE = 0.35
-
-#: The first enumeration step takes this fraction of the slack a proof needs.
-FIRST_SLACK = 4.0
-
-#: Groups one enumeration step may find before it stops: the next step tries twice as many while the time
-#: left is six times what the step took, up to ENUMERATION_MOST, and then a smaller slack.
-ENUMERATION_LIMIT = 200_000
-ENUMERATION_MOST = 800_000
-
-
-#: Relative gap proven when none is asked for (HiGHS's default mip_rel_gap).
-DEFAULT_TOLERANCE = 1e-4
-
-
-def _target(incumbent: float, tolerance: float) -> float:
-    """The value below which a grouping must be found or ruled out to prove a gap of ``tolerance``.
-
-    At the default tolerance (1e-4, the solver's own) the incumbent itself, so that a proof is a full one.
-    """
-    if tolerance <= DEFAULT_TOLERANCE or incumbent <= 0:
-        return incumbent
-    return incumbent * (1 - tolerance)
-
-
-def _best_partition(columns, costs, n, count, solver, time_limit, incumbent):
-    """Set-partitioning MIP over the pool (warm-started from the incumbent): ``(objective, unit_group)``."""
-    return _partition(columns, costs, n, count, solver, time_limit, incumbent)[:2]
-
-
-def _partition(columns, costs, n, count, solver, time_limit, incumbent, gap=None):
-    """Set partitioning over the pool (warm-started from the incumbent): ``(objective, unit_group, outcome)``."""
-    if not columns:
-        return None, None, None
-    start = None
-    if incumbent is not None:
-        chosen = {frozenset(np.flatnonzero(incumbent[1] == g).tolist()) for g in np.unique(incumbent[1])}
-        start = [k for k, column in enumerate(columns) if column in chosen]
-        if len(start) != len(chosen):
-            start = None
-    started = time.perf_counter()
-    result, picked = solve_set_partition(columns, costs, n, count=count, time_limit=time_limit, gap=gap, start=start,
-                                         solver=solver, presolve=len(columns) < 5000)
-    log.debug("partition over %d columns: %s in %.1fs (limit %.1fs)", len(columns), result.status,
-              time.perf_counter() - started, time_limit)
-    if picked is None:
-        return None, None, None
-    unit_group = np.full(n, -1, dtype=np.int64)
-    for number, k in enumerate(picked):
-        unit_group[list(columns[k])] = number
-    if (unit_group < 0).any():
-        return None, None, None
-    return float(sum(costs[k] for k in picked)), unit_group, result

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from clusterkit.problem import Band, GroupingProblem
 from clusterkit.results import Status, relative_gap
 from clusterkit.synthetic import synthetic_county
-from solvers.grouping import colgen, enumeration, fixing
+from solvers.grouping import colgen, enumeration, fixing, proof
 from solvers.grouping.colgen import Watch, solve_piece_colgen
 from solvers.grouping.enumeration import enumerate_columns
 from solvers.grouping.exact import solve_grouping_exact
@@ -105,7 +105,7 @@ def test_enumeration_with_fixing_is_the_enumeration_without(instance, seed: int,
 
 def _no_fixing(monkeypatch) -> None:
     """Switch reduced-cost fixing off (the reach filter stays: it is a rule of the model)."""
-    monkeypatch.setattr(colgen, "free_units", lambda pricer, centre, *args: pricer.allowed(centre))
+    monkeypatch.setattr(proof, "free_units", lambda pricer, centre, *args: pricer.allowed(centre))
     monkeypatch.setattr(enumeration, "free_units", lambda pricer, centre, *args: pricer.allowed(centre))
     monkeypatch.setattr(colgen, "centre_bounds",
                         lambda pricer, centre, *args: np.where(pricer.allowed(centre), -math.inf, math.inf))
