@@ -77,7 +77,7 @@ def solve_set_partition(
     >>> str(outcome.status), outcome.objective, picked.tolist()
     ('OPTIMAL', 2.0, [1, 2])
     """
-    if len(columns) <= SMALL_POOL and all(cost >= 0 for cost in costs):
+    if cutoff is None and len(columns) <= SMALL_POOL and all(cost >= 0 for cost in costs):
         found = _small_cover(columns, costs, units, count)
         if found is not None:
             return found
