@@ -105,7 +105,8 @@ def group_heuristic(
                                           set_partition)
         if initial is None:
             tasks.append(PieceTask(piece, int(base[k]), search.restarts, search.oscillate,
-                                   set_partition=set_partition, ruin=search.ruin))
+                                   set_partition=set_partition, ruin=search.ruin,
+                                   recreate_units=search.recreate_units))
         else:
             start, border = initial
             tasks.append(PieceTask(piece, int(base[k]), 1, search.polish_oscillate, start, set_partition,
@@ -122,7 +123,8 @@ def group_heuristic(
                              started=started, notes=notes,
                              params={**problem.to_dict(), "restarts": search.restarts, "oscillate": search.oscillate,
                                      "polish_oscillate": search.polish_oscillate, "ruin": search.ruin,
-                                     "polish_ruin": search.polish_ruin, "areas": len(pieces)})
+                                     "polish_ruin": search.polish_ruin,
+                                     "recreate_units": search.recreate_units, "areas": len(pieces)})
 
 
 #: How each rule's violation reads in a note.

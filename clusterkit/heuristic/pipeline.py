@@ -40,7 +40,7 @@ def _counts_suffice(piece: PieceProblem) -> bool:
 
 def search_piece(piece: PieceProblem, seed: int, restarts: int, oscillate: int, ruin: int,
                  initial: np.ndarray | None = None, set_partition: SetPartition | None = None,
-                 focus: tuple[int, ...] | None = None, *, compiled: bool | None = None,
+                 focus: tuple[int, ...] | None = None, *, recreate_units: int = 0, compiled: bool | None = None,
                  progress: Progress | None = None, workers: int = 1,
                  executor: Executor | None = None) -> PieceSolution:
     """The best grouping of one piece found at this effort (deterministic for ``seed``).
@@ -60,6 +60,13 @@ def search_piece(piece: PieceProblem, seed: int, restarts: int, oscillate: int, 
         The set-partitioning solver of the recombinations.
     focus : tuple of int, optional
         Units whose groups ruin and recreate looks at (default: every group).
+    recreate_units : int
+        Ruin and recreate runs from the best grouping of as many counts as fit in this many units
+        (``recreate_units // units``, best first, at least one; 0: from the best grouping only), and the best
+        result is kept; each run's pool holds the groups of every start and the best result so far. A small
+        piece has few groups: its windows span most of it, so that one run ends near its start, and the number
+        of groups is a choice over the whole piece that the windows rarely change (QOP/01Y, QE1/01K: the best
+        start has 6 groups, the optimum 7, which ruin and recreate from the best start of 7 groups finds).
     compiled : bool, optional
         Whether the compiled core searches (None: by the piece's size, see :func:`clusterkit.compiled.use_compiled`).
     progress : callable, optional
@@ -89,13 +96,24 @@ def search_piece(piece: PieceProblem, seed: int, restarts: int, oscillate: int, 
         found.append(solve_piece(run_piece, run_seed, restarts, None, True, oscillate=oscillate,
                                  set_partition=set_partition, compiled=compiled,
                                  progress=_within(progress, k * steps, total, held)))
-    best = min(found, key=lambda f: (round(f.violation, 9), f.cost))
-    solution = replace(best, name=piece.name,
-                       alternatives=tuple(g for f in found for g in (f.unit_group, *f.alternatives)))
+    ranked = sorted(found, key=_score)
+    alternatives = tuple(g for f in found for g in (f.unit_group, *f.alternatives))
     tell(progress, total - 1, total, "ruin and recreate")
-    solution = _recreated(piece, solution, seed, ruin, set_partition, focus, compiled, workers, executor)
+    solution = None
+    for k, start in enumerate(ranked[:max(1, recreate_units // len(piece.units))]):
+        pool = alternatives if solution is None else (solution.unit_group, *alternatives)
+        recreated = _recreated(piece, replace(start, name=piece.name, alternatives=pool), seed + k, ruin,
+                               set_partition, focus, compiled, workers, executor)
+        if solution is None or _score(recreated) < _score(solution):
+            solution = recreated
+    assert solution is not None
     tell(progress, total, total, best_note("search done", [(solution.violation, solution.cost)]))
     return replace(solution, alternatives=())
+
+
+def _score(solution: PieceSolution) -> tuple[float, float]:
+    """The order of two solutions: violation (rounded), then cost."""
+    return round(solution.violation, 9), solution.cost
 
 
 def _recreated(piece: PieceProblem, solution: PieceSolution, seed: int, ruin: int, set_partition: SetPartition | None,

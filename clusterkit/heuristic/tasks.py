@@ -30,7 +30,8 @@ class PieceTask:
     ``initial`` (a group per unit) replaces the first region-growing start; ``set_partition`` is the
     set-partitioning solver of the recombination step (none: no recombination); ``ruin`` is the number of
     rounds of ruin and recreate (:func:`~clusterkit.heuristic.pipeline.search_piece`), around the groups of
-    the ``focus`` units when given; ``compiled`` whether the compiled core searches it (None:
+    the ``focus`` units when given, from the best start of several counts in a small piece (``recreate_units``,
+see :func:`~clusterkit.heuristic.pipeline.search_piece`); ``compiled`` whether the compiled core searches it (None:
     :func:`solve_tasks` decides by the size of the whole run).
     """
 
@@ -43,6 +44,7 @@ class PieceTask:
     ruin: int = 0
     focus: tuple[int, ...] | None = None
     compiled: bool | None = None
+    recreate_units: int = 0
 
 
 def solve_task(task: PieceTask, progress: Progress | None = None, *, workers: int = 1,
@@ -50,8 +52,8 @@ def solve_task(task: PieceTask, progress: Progress | None = None, *, workers: in
     """Solve one :class:`PieceTask` (deterministic for its seed; ``progress`` is told of its search's steps;
     ``workers`` or ``executor`` take its batches of windows, see :func:`~clusterkit.heuristic.pipeline.search_piece`)."""
     return search_piece(task.piece, task.seed, task.restarts, task.oscillate, task.ruin, task.initial,
-                        task.set_partition, task.focus, compiled=task.compiled, progress=progress, workers=workers,
-                        executor=executor)
+                        task.set_partition, task.focus, recreate_units=task.recreate_units, compiled=task.compiled,
+                        progress=progress, workers=workers, executor=executor)
 
 
 def solve_tasks(tasks: Sequence[PieceTask], *, workers: int | None = None, executor: Executor | None = None,
