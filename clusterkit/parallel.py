@@ -150,6 +150,24 @@ def _drain(executor: Executor, function: Callable[[Task], Result], tasks: Sequen
             future.cancel()
 
 
+def quiet_dask_logs() -> None:
+    """Let only Dask's critical log records through in this process (a local worker, or the run itself).
+
+    A task's own failure still reaches the run as the task's exception; what this hides is the cluster's
+    bookkeeping, such as a worker that lost its heartbeat while the cluster was being closed after Ctrl-C.
+
+    Examples
+    --------
+    >>> import logging
+    >>> quiet_dask_logs()
+    >>> logging.getLogger("distributed.worker").getEffectiveLevel() == logging.CRITICAL
+    True
+    """
+    for name in ("distributed", "tornado"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    logging.getLogger("tornado.application").setLevel(logging.CRITICAL)
+
+
 @contextmanager
 def scheduler_executor(scheduler: str | None, *, workers: int | None = None,
                        timeout: float = CONNECT_TIMEOUT) -> Iterator[Executor | None]:
@@ -188,6 +206,7 @@ def scheduler_executor(scheduler: str | None, *, workers: int | None = None,
                 cluster = distributed.LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
                                                    processes=True, dashboard_address=None, silence_logs=logging.ERROR)
                 client = distributed.Client(cluster, timeout=timeout)
+                client.run(quiet_dask_logs)  # the local workers' shutdown chatter is not the planner's news
             else:
                 client = distributed.Client(scheduler, timeout=timeout)
     except (OSError, TimeoutError, ValueError) as error:
@@ -205,6 +224,7 @@ def scheduler_executor(scheduler: str | None, *, workers: int | None = None,
     try:
         yield executor
     except BaseException:
+        quiet_dask_logs()  # a cluster closed mid-run logs lost heartbeats: the planner was told it was stopped
         executor.shutdown(wait=False)  # cancels what is still queued or running on the cluster
         raise
     finally:
