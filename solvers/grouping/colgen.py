@@ -35,6 +35,7 @@ from scipy.optimize import linprog
 
 from clusterkit.problem.piece import PieceProblem
 from clusterkit.results import Status
+from solvers.door import get_solver
 from solvers.grouping.fixing import centre_bounds
 from solvers.grouping.pricing import Pricer
 from solvers.grouping.proof import (
@@ -209,6 +210,14 @@ def _counts(piece: PieceProblem, pricer: Pricer) -> list[int | None]:
     return list(range(fewest, most + 1))
 
 
+#: Seconds per column that a partition model takes to write and its solver to stop, beyond its time limit,
+#: reserved before each partition: HiGHS through highspy 2-5e-6 (15E: 1.0 s past the limit over 192,200
+#: columns, 0.5 s over 249,145), twice that and more here; a model written through PuLP (CBC) about ten
+#: times as long.
+WRITE_SECONDS_HIGHS = 1e-5
+WRITE_SECONDS_PULP = 5e-5
+
+
 def solve_piece_colgen(
     piece: PieceProblem,
     starts: list[np.ndarray],
@@ -264,9 +273,11 @@ def solve_piece_colgen(
     fixing: dict[str, float] = {}
     end = started + time_limit  # the limit is a limit: every step below gets at most what is left of it
 
+    writing = WRITE_SECONDS_HIGHS if get_solver(solver).name == "highs" else WRITE_SECONDS_PULP
+
     def left(columns: int = 0) -> float:
         """What is left of the limit, less the time to write a partition model of ``columns`` columns."""
-        return max(0.05, end - time.perf_counter() - (0.5 + 5e-5 * columns if columns else 0.0))
+        return max(0.05, end - time.perf_counter() - (0.5 + writing * columns if columns else 0.0))
 
     deadline = started + 0.85 * time_limit  # the generation and the proof; the rest for the final partition
     first_lp = None
