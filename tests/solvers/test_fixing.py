@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from clusterkit.problem import Band, GroupingProblem
@@ -27,7 +27,7 @@ from solvers.grouping.fixing import centre_bounds, reach_populations
 from solvers.grouping.pricing import Pricer
 from tests.solvers.test_pricing import (INSTANCES, TOL, Instance, best_partition, build_graph, case, centred_cost,  # noqa: F401
                                         prepared, random_case, random_duals, random_instances, reduced,
-                                        worst_partition)
+                                        brute_force_settings, solvable_case, worst_partition)
 
 
 # ---------------------------------------------------------------------------------------------- the reach rule
@@ -85,7 +85,7 @@ def test_fixing_removes_pairs_at_a_small_slack(case) -> None:
     assert sum(int(f.sum()) for f in free) < sum(int(a.sum()) for a in allowed)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@brute_force_settings(25)
 @given(random_instances(), st.integers(0, 3), st.floats(0.0, 1.0))
 def test_enumeration_with_fixing_is_the_enumeration_without(instance, seed: int, quantile: float) -> None:
     """Fixed pairs never hold a group within the slack: the groups found are the same, and those of brute force."""
@@ -111,14 +111,11 @@ def _no_fixing(monkeypatch) -> None:
                         lambda pricer, centre, *args: np.where(pricer.allowed(centre), -math.inf, math.inf))
 
 
-@settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@brute_force_settings(20)
 @given(random_instances())
 def test_fixing_never_removes_the_optimum(instance) -> None:
     """Seeded with the costliest grouping, the solver with fixing, and without, both prove the brute-force optimum."""
-    case = random_case(instance)
-    optimum = best_partition(case.pricer.n, case.columns)
-    if optimum is None:
-        return
+    case, optimum = solvable_case(instance)
     start = worst_partition(case.pricer.n, case.columns)
     with_fixing = solve_piece_colgen(case.piece, [start], time_limit=20)
     with pytest.MonkeyPatch.context() as patch:

@@ -413,7 +413,21 @@ def random_case(instance) -> Prepared:
     return Prepared(pieces[0], pricer, feasible_columns(pricer))
 
 
-@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+def solvable_case(instance) -> tuple[Prepared, float]:
+    """:func:`random_case` with at least one feasible grouping, and the brute-force optimum (others are discarded)."""
+    case = random_case(instance)
+    optimum = best_partition(case.pricer.n, case.columns)
+    assume(optimum is not None)
+    return case, optimum
+
+
+def brute_force_settings(examples: int) -> settings:
+    """The hypothesis settings of the brute-force properties: reproducible, no deadline (a piece may take a second)."""
+    return settings(max_examples=examples, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+@brute_force_settings(30)
 @given(random_instances(), st.booleans())
 def test_solver_matches_brute_force_on_random_pieces(instance, seeded: bool) -> None:
     """NO_SOLUTION exactly when brute force finds no grouping. Otherwise, seeded with the costliest feasible

@@ -8,13 +8,13 @@ import time
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from solvers.grouping import proof
 from solvers.grouping.colgen import Watch, _generate
 from solvers.grouping.proof import final_columns, polish, prove
-from tests.solvers.test_pricing import (TOL, best_partition, gap_instance, random_case, random_instances,
-                                        worst_partition)
+from tests.solvers.test_pricing import (TOL, best_partition, brute_force_settings, gap_instance,
+                                        random_instances, solvable_case, worst_partition)
 
 
 def _proof(case, tolerance: float = 1e-4):
@@ -49,13 +49,10 @@ def test_the_proof_closes_an_lp_gap_by_hand() -> None:
     assert bounds[None] >= optimum * (1 - 1e-4) - TOL
 
 
-@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@brute_force_settings(25)
 @given(random_instances())
 def test_the_proof_finds_the_brute_force_optimum_and_a_bound_below_it(instance) -> None:
-    case = random_case(instance)
-    optimum = best_partition(case.pricer.n, case.columns)
-    if optimum is None:
-        return
+    case, optimum = solvable_case(instance)
     _, found, proven, bounds = _proof(case)
     assert proven
     assert found[0] == pytest.approx(optimum, abs=TOL)
