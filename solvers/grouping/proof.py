@@ -30,7 +30,7 @@ from solvers.partition import solve_set_partition
 if TYPE_CHECKING:
     from solvers.grouping.colgen import Watch
 
-__all__ = ["DEFAULT_TOLERANCE", "POLISH_SECONDS", "POLISH_SHARE", "best_partition", "final_columns", "polish", "prove", "target"]
+__all__ = ["DEFAULT_TOLERANCE", "FINAL_COLUMNS", "POLISH_SECONDS", "POLISH_SHARE", "best_partition", "final_columns", "polish", "prove", "target"]
 
 log = logging.getLogger(__name__)
 
@@ -162,22 +162,28 @@ POLISH_SHARE = 0.1
 
 
 def final_columns(pool: dict[frozenset[int], float], lp: tuple | None,
-                   incumbent: tuple[float, np.ndarray] | None) -> list[frozenset[int]]:
+                  incumbent: tuple[float, np.ndarray] | None) -> list[frozenset[int]]:
     """The columns of the partition after an unfinished proof, a search for a better incumbent.
 
-    The whole pool up to :data:`FINAL_COLUMNS`; past it, the groups of least reduced cost under the LP's duals and
-    the incumbent's groups (HiGHS over QOP's 600,575 enumerated groups ran 436 s past a 213 s limit).
+    The whole pool up to :data:`FINAL_COLUMNS`, in the canonical order; past it, the groups of least reduced cost
+    under the LP's duals and the incumbent's groups, in the pool's order (HiGHS over QOP's 600,575 enumerated
+    groups ran 436 s past a 213 s limit). The reduced costs are summed on arrays: sorting 270,000 groups and
+    pricing them one by one took 2.2 s, past the end of W2U3Z's minute.
     """
-    columns = sorted(pool, key=lambda c: (len(c), sorted(c)))
-    if len(columns) <= FINAL_COLUMNS or lp is None:
-        return columns
+    if len(pool) <= FINAL_COLUMNS or lp is None:
+        return sorted(pool, key=lambda c: (len(c), sorted(c)))
     _, duals, mu = lp
-    reduced = np.array([pool[c] - float(duals[list(c)].sum()) - mu for c in columns])
-    keep = set(np.argsort(reduced, kind="stable")[:FINAL_COLUMNS].tolist())
+    columns = list(pool)
+    sizes = np.fromiter((len(column) for column in columns), np.int64, len(columns))
+    members = np.fromiter(itertools.chain.from_iterable(columns), np.int64, int(sizes.sum()))
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    reduced = np.fromiter(pool.values(), float, len(columns)) - np.add.reduceat(duals[members], starts) - mu
+    keep = np.zeros(len(columns), bool)
+    keep[np.argsort(reduced, kind="stable")[:FINAL_COLUMNS]] = True
     if incumbent is not None:
         chosen = {frozenset(np.flatnonzero(incumbent[1] == g).tolist()) for g in np.unique(incumbent[1])}
-        keep |= {k for k, column in enumerate(columns) if column in chosen}
-    return [column for k, column in enumerate(columns) if k in keep]
+        keep |= np.fromiter((column in chosen for column in columns), bool, len(columns))
+    return [column for column, kept in zip(columns, keep) if kept]
 
 
 #: The partition after an unfinished proof takes at most this many columns (:func:`final_columns`).

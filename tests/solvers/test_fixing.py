@@ -26,6 +26,7 @@ from solvers.grouping.exact import solve_grouping_exact
 from solvers.grouping.fixing import centre_bounds, reach_populations
 from solvers.grouping.pricing import Pricer
 from tests.solvers.test_pricing import (INSTANCES, TOL, Instance, best_partition, build_graph, case, centred_cost,  # noqa: F401
+                                        gap_instance,
                                         prepared, random_case, random_duals, random_instances, reduced,
                                         brute_force_settings, solvable_case, worst_partition)
 
@@ -182,3 +183,34 @@ def test_a_time_limited_run_is_honest_about_its_status() -> None:
         if grouping.bound is not None:
             assert grouping.gap == pytest.approx(relative_gap(grouping.objective, grouping.bound))
         assert grouping.params["proof"]
+
+
+def test_an_unfinished_proof_that_used_the_time_leaves_no_partition_past_the_limit(monkeypatch) -> None:
+    """A proof that stops short near the end (W2U3Z: a partition of 10.9 s over 269,772 groups) leaves the
+    incumbent standing: no partition is started with less than FINAL_SECONDS left, so the limit is kept."""
+    case = gap_instance()
+    start = worst_partition(case.pricer.n, case.columns)
+    calls: list[str] = []
+    real_partition = colgen.best_partition
+
+    def partition(*args, **kwargs):
+        calls.append("partition")
+        return real_partition(*args, **kwargs)
+
+    def unfinished(pricer, pool, lp, incumbent, tolerance, solver, deadline, left, bounds, watch, fixing):
+        calls.append("prove")
+        fixing["fixed_share"] = 0.0
+        while left() > 0.3:  # the proof's own partitions took the time
+            time.sleep(0.01)
+        return incumbent, False
+
+    monkeypatch.setattr(colgen, "best_partition", partition)
+    monkeypatch.setattr(colgen, "prove", unfinished)
+    limit = 3.0
+    result = solve_piece_colgen(case.piece, [start], time_limit=limit)
+    assert calls.count("prove") == 1
+    assert "partition" not in calls[calls.index("prove"):]
+    assert result.seconds <= limit
+    assert result.status == Status.FEASIBLE and result.unit_group is not None
+    assert result.objective <= sum(case.columns[frozenset(np.flatnonzero(start == g).tolist())]
+                                   for g in np.unique(start)) + TOL
