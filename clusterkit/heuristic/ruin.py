@@ -13,7 +13,7 @@ total never rises.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -113,7 +113,7 @@ def ruin_and_recreate(piece: PieceProblem, unit_group: np.ndarray, seed: int, pa
                       set_partition: SetPartition | None = None, focus: set[int] | None = None,
                       distance: np.ndarray | None = None, pool_from: Sequence[np.ndarray] = (),
                       compiled: bool | None = None, *, workers: int = 1,
-                      executor: Executor | None = None) -> np.ndarray:
+                      executor: Executor | None = None, columns: Iterable[frozenset[int]] = ()) -> np.ndarray:
     """Regroup windows of neighbouring groups while that lowers the score; a group id per unit.
 
     Parameters
@@ -142,6 +142,9 @@ def ruin_and_recreate(piece: PieceProblem, unit_group: np.ndarray, seed: int, pa
         or more regroups up to :data:`WINDOW_BATCH` disjoint windows at a time); the result does not depend on it.
     executor : concurrent.futures.Executor, optional
         Where the batches' windows run instead of a local pool.
+    columns : iterable of frozenset of int
+        More groups (sets of units) for the recombination's pool, those that meet every hard rule kept (e.g.
+        the exact method's column pool).
 
     Returns
     -------
@@ -156,6 +159,9 @@ def ruin_and_recreate(piece: PieceProblem, unit_group: np.ndarray, seed: int, pa
     pool: dict[frozenset[int], float] = {}  # every feasible group met: the columns of the recombination
     for grouping in (unit_group, *pool_from):
         _add_columns(pool, scorer, grouping, range(len(piece.units)))
+    for column in columns:
+        if column not in pool and (cost := scorer.column_cost(column)) is not None:
+            pool[column] = cost
     members: dict[int, set[int]] = {}
     for unit, group in enumerate(unit_group.tolist()):
         members.setdefault(group, set()).add(unit)

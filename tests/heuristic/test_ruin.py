@@ -24,6 +24,8 @@ from clusterkit.problem.pieces import adjacency_for, piece_problems
 from clusterkit.problem.score import GroupScorer, connected
 from clusterkit.synthetic import synthetic_county
 from solvers.partition import solve_set_partition
+from tests.grouping_checks import ORIGIN, assert_valid_grouping, make_graph, practice
+from tests.heuristic.test_grouping_properties import Case, cases
 
 X0, Y0 = ORIGIN
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -77,6 +79,38 @@ def test_ruin_and_recreate_is_a_partition_never_worse_than_its_start(case: Case,
                                     for g in np.unique(start))
                 if was_connected:
                     assert connected(piece.unit_neighbours, members), f"group {members} not connected"
+
+
+@SETTINGS
+@given(case=cases(links=False), seed=st.integers(0, 2**16))
+def test_columns_given_to_ruin_and_recreate_join_it_only_when_they_meet_every_rule(case: Case, seed: int) -> None:
+    graph = adjacency_for(case.graph, case.problem)
+    try:
+        pieces, _ = piece_problems(graph, case.problem)
+    except InfeasibleError:
+        return
+    rng = np.random.default_rng(seed)
+    for piece in pieces:
+        if len(piece.units) < 3 or piece.hubs or piece.relation_weight:
+            continue
+        start = grow(piece, max(1, min(len(piece.units), round(piece.population / float(np.median(piece.upper))))),
+                     rng)
+        scorer = GroupScorer(piece)
+        # random sets of units: most break the band or contiguity, a few are groups a better grouping could use
+        offered = [frozenset(rng.choice(len(piece.units), size=int(rng.integers(1, len(piece.units) + 1)),
+                                        replace=False).tolist()) for _ in range(60)]
+        result = ruin_and_recreate(piece, start, seed, passes=1, set_partition=solve_set_partition, columns=offered)
+        before, after = _totals(scorer, start), _totals(scorer, result)
+        assert after[0] < before[0] - 1e-9 or (abs(after[0] - before[0]) <= 1e-9 and after[1] <= before[1] + 1e-12)
+        if before[0] > 1e-9:
+            event("a start that breaks the band")
+            continue  # its groups may stay as they are
+        start_groups = {frozenset(np.flatnonzero(start == g).tolist()) for g in np.unique(start)}
+        for group in np.unique(result):
+            members = frozenset(np.flatnonzero(result == group).tolist())
+            if members in offered and members not in start_groups:
+                event("an offered column was used")
+            assert scorer.column_cost(members) is not None, f"group {sorted(members)} breaks a hard rule"
 
 
 def test_a_window_is_the_piece_restricted_to_its_units() -> None:

@@ -8,13 +8,22 @@ import time
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 
+from clusterkit.heuristic import ruin
 from solvers.grouping import proof
 from solvers.grouping.colgen import Watch, _generate
 from solvers.grouping.proof import final_columns, polish, prove
-from tests.solvers.test_pricing import (TOL, best_partition, brute_force_settings, gap_instance,
-                                        random_instances, solvable_case, worst_partition)
+from solvers.partition import solve_set_partition
+from tests.solvers.test_pricing import (
+    TOL,
+    best_partition,
+    brute_force_settings,
+    gap_instance,
+    random_instances,
+    solvable_case,
+    worst_partition,
+)
 
 
 def _proof(case, tolerance: float = 1e-4):
@@ -82,3 +91,20 @@ def test_polish_never_worsens_the_incumbent_and_pools_its_groups() -> None:
         assert groups <= set(pool)
         assert value == pytest.approx(sum(pool[column] for column in groups))
     assert value >= best_partition(case.pricer.n, case.columns) - TOL
+
+
+@brute_force_settings(30)
+@given(random_instances())
+def test_the_recombination_of_ruin_and_recreate_draws_on_the_columns_it_is_given(instance) -> None:
+    """With windows of one group (which can move nothing between groups), what ruin and recreate gains comes
+    from its recombination; given every feasible group as columns, that is the brute-force optimum."""
+    case, optimum = solvable_case(instance)
+    assume(len(case.piece.units) >= 3)
+    start = worst_partition(case.pricer.n, case.columns)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ruin, "WINDOW_GROUPS", (1,))
+        grouping = ruin.ruin_and_recreate(case.piece, start, 0, passes=2, set_partition=solve_set_partition,
+                                          columns=list(case.columns))
+    groups = [frozenset(np.flatnonzero(grouping == g).tolist()) for g in np.unique(grouping)]
+    assert all(group in case.columns for group in groups)
+    assert sum(case.columns[group] for group in groups) == pytest.approx(optimum, abs=TOL)
