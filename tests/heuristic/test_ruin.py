@@ -54,15 +54,19 @@ def test_ruin_and_recreate_keeps_every_invariant(case: Case, seed: int) -> None:
         assert grouping.status == "FEASIBLE", grouping.notes
 
 
+def _searchable_pieces(case: Case) -> list:
+    """The pieces of ``case`` (none when it is proven infeasible before any search)."""
+    graph = adjacency_for(case.graph, case.problem)
+    try:
+        return piece_problems(graph, case.problem)[0]
+    except InfeasibleError:
+        return []
+
+
 @SETTINGS
 @given(case=cases(links=False), seed=st.integers(0, 2**16))
 def test_ruin_and_recreate_is_a_partition_never_worse_than_its_start(case: Case, seed: int) -> None:
-    graph = adjacency_for(case.graph, case.problem)
-    try:
-        pieces, _ = piece_problems(graph, case.problem)
-    except InfeasibleError:
-        return
-    for piece in pieces:
+    for piece in _searchable_pieces(case):
         if len(piece.units) < 3:
             continue
         counts = max(1, min(len(piece.units), round(piece.population / float(np.median(piece.upper)))))
@@ -84,13 +88,8 @@ def test_ruin_and_recreate_is_a_partition_never_worse_than_its_start(case: Case,
 @SETTINGS
 @given(case=cases(links=False), seed=st.integers(0, 2**16))
 def test_columns_given_to_ruin_and_recreate_join_it_only_when_they_meet_every_rule(case: Case, seed: int) -> None:
-    graph = adjacency_for(case.graph, case.problem)
-    try:
-        pieces, _ = piece_problems(graph, case.problem)
-    except InfeasibleError:
-        return
     rng = np.random.default_rng(seed)
-    for piece in pieces:
+    for piece in _searchable_pieces(case):
         if len(piece.units) < 3 or piece.hubs or piece.relation_weight:
             continue
         start = grow(piece, max(1, min(len(piece.units), round(piece.population / float(np.median(piece.upper))))),
