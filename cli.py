@@ -7,24 +7,24 @@ Data goes to stdout; logs and progress to stderr.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import json
 import logging
 import os
 import signal
 import sys
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
 from clusterkit import __version__
-from clusterkit.errors import ClusterkitError, InfeasibleError, InputError, StorageError, Terminated
-from clusterkit.progress import Progress
-from clusterkit.summaries import area_text, budgets_text, comparison_text, grouping_text, tiers_text
+from clusterkit.command_line.options import (RULE_PARAMETERS, boundary_option, load_inputs, numbers_of,
+                                             output_options, parse_band_for, practice_inputs, rule_options, rules_of,
+                                             scheduler_option, search_options)
+from clusterkit.command_line.reporting import (command_line, configure_logging, finish, progress_bar, report_grouping,
+                                               reports_errors)
+from clusterkit.errors import InfeasibleError, InputError, Terminated
+from clusterkit.summaries import area_text, budgets_text, comparison_text, tiers_text
 
 log = logging.getLogger("clusterkit")
 
@@ -32,268 +32,6 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 #: The process the command runs in (its SIGTERM handler raises; a forked worker's exits).
 _MAIN_PID = os.getpid()
-
-
-# ---------------------------------------------------------------------------------------------- plumbing
-def _configure_logging(verbosity: int) -> None:
-    level = {-2: logging.CRITICAL, -1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(
-        max(-2, min(verbosity, 2)), logging.DEBUG
-    )
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("clusterkit: %(message)s"))
-    handler.setLevel(level)  # libraries that set their own loggers' levels (Dask's) are held to ours too
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-
-
-def _flag_of(source: str | None) -> str | None:
-    """The command-line flag(s) of a library parameter named as an error's source (``time_limit`` ->
-    ``--time-limit``, ``icb/sub_icb`` -> ``--icb/--sub-icb``); None when the source is a file or unknown."""
-    if not source:
-        return None
-    first, _, rest = source.partition(" ")
-    names = first.split("/")
-    if not all(name in PARAMETERS for name in names):
-        return None
-    flags = "/".join("--" + name.replace("_", "-") for name in names)
-    return f"{flags} {rest}" if rest else flags
-
-
-#: Library parameters that errors may name as their source, shown as flags on the command line.
-PARAMETERS = frozenset({
-    "band", "band_for", "soft", "penalty", "contiguity", "within", "cross_penalty", "max_diameter_km", "count",
-    "centres", "objective", "weight", "current", "move_penalty", "method", "seed", "effort", "restarts", "workers",
-    "solver", "time_limit", "gap", "icb", "sub_icb", "specialties", "risk_cap", "max_per_practice", "min_list_size",
-    "max_consortium_size", "schedule", "variance", "loss_threshold", "preferences", "consortia", "groups", "format",
-    "tiers", "order", "fixed", "weights", "move_penalties", "members", "keep", "min_vi", "weight_jitter",
-    "scheduler",
-})
-
-
-def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn clusterkit's errors into one line on stderr and their exit code."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        context = click.get_current_context()
-        verbosity = (context.find_root().obj or {}).get("verbosity", 0)
-        try:
-            if isinstance(kwargs.get("formats"), str):  # --format, checked before any work
-                from geodata.write.outputs import parse_formats
-
-                kwargs["formats"] = parse_formats(kwargs["formats"])
-            return command(*args, **kwargs)
-        except ClusterkitError as error:
-            if isinstance(error, InputError) and _flag_of(error.source):
-                error = error.with_source(_flag_of(error.source))
-            if verbosity >= 2:
-                raise
-            click.echo(f"clusterkit: error: {error}", err=True)
-            context.exit(error.exit_code)
-        except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM (Terminated)
-            stopped = "terminated" if isinstance(error, Terminated) else "interrupted"
-            click.echo(f"clusterkit: {stopped}; --out was left as it was (or never made)", err=True)
-            context.exit(143 if isinstance(error, Terminated) else 130)
-        except OSError as error:  # the machine, not the request: one line, exit 4
-            storage = StorageError.from_os_error(error, "cannot read or write")
-            if verbosity >= 2:
-                raise storage from error
-            click.echo(f"clusterkit: error: {storage}", err=True)
-            context.exit(storage.exit_code)
-        except (click.exceptions.Exit, click.ClickException):
-            raise
-        except Exception as error:  # a bug: say so in one line, keep the traceback for -vv
-            if verbosity >= 2:
-                raise
-            click.echo(f"clusterkit: internal error: {type(error).__name__}: {error} (run with -vv for details)", err=True)
-            context.exit(1)
-
-    return wrapper
-
-
-def _out_folder(value: str) -> Path:
-    """``--out``: a folder name, never empty (an empty one would mean the current folder)."""
-    if not value.strip():
-        raise click.BadParameter("is empty; name the folder for the outputs")
-    return Path(value)
-
-
-def practice_inputs(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The options every command that reads practices shares."""
-    options = [
-        click.argument("practices", type=click.Path(path_type=Path, dir_okay=True)),
-        click.option("--icb", "icb", multiple=True, metavar="CODE", help="Keep practices of this ICB (repeatable)."),
-        click.option("--sub-icb", "sub_icb", multiple=True, metavar="CODE",
-                     help="Keep practices of this sub-ICB / former CCG (repeatable)."),
-        click.option("--relations", type=click.Path(path_type=Path), metavar="FILE",
-                     help="Relations table a,b,kind,value (alignment, shared_staff:<resource>, must_link, cannot_link)."),
-        click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of CSV inputs."),
-        click.option("--code-col", metavar="NAME", help="Column of practice codes (default practice_code/code)."),
-        click.option("--list-size-col", metavar="NAME", help="Column of list sizes (default list_size)."),
-        click.option("--lat-col", metavar="NAME", help="Column of latitudes (default lat/latitude)."),
-        click.option("--lon-col", metavar="NAME", help="Column of longitudes (default lon/longitude)."),
-        click.option("--sub-icb-col", metavar="NAME", help="Column of sub-ICB codes (default sub_icb_code)."),
-        click.option("--icb-col", metavar="NAME", help="Column of ICB codes (default icb_code)."),
-        click.option("--group-col", metavar="NAME", help="Column of current groups (default pcn_code)."),
-        click.option("--funding-per-patient", type=float, default=120.0, show_default=True,
-                     help="£ a year per patient, for turnover where no turnover column is given."),
-        click.option("--adjacency", type=click.Choice(["delaunay", "knn", "distance"]), default="delaunay",
-                     show_default=True, help="How neighbouring practices are found."),
-        click.option("--max-edge-km", type=float, help="Drop adjacency edges longer than this."),
-        click.option("--attributes", type=click.Path(path_type=Path), metavar="FILE",
-                     help="A table joined on practice_code whose columns become practice attributes, e.g. "
-                          "../shared/data/nhs/gp_practices_england_extra.csv."),
-        click.option("--alignment-from", metavar="COL[,COL...]",
-                     help="Build the alignment of adjacent practices from these attributes: numeric by similarity, "
-                          "categorical (an IT supplier) by equality; e.g. supplier_name,imd2019_score_fingertips."),
-    ]
-    return _options(*options)(command)
-
-
-def _options(*options: Callable[..., Any]) -> Callable[..., Any]:
-    """One decorator applying several Click options, in the order given (as they show in --help)."""
-    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed(options):
-            command = option(command)
-        return command
-    return decorate
-
-
-#: The outputs of every command that writes them.
-output_options = _options(
-    click.option("--out", "out_dir", required=True, callback=lambda _, __, value: _out_folder(value),
-                 help="Folder for the outputs (written whole: nothing changes there unless the run succeeds)."),
-    click.option("--overwrite", is_flag=True, help="Replace files in a non-empty --out folder."),
-    click.option("--format", "formats", metavar="FORMAT[,FORMAT...]",
-                 help="Which outputs to write: csv, geojson (each layer with its QGIS .qml style), gpkg "
-                      "(clusterkit.gpkg), json, md, png, html; default all of them. summary.json is always written."),
-    click.option("--no-maps", is_flag=True, help="Skip map.png and map.html (faster; report.md is still written)."),
-)
-
-#: Where group areas stop (group, tiers, evaluate, demo).
-boundary_option = click.option(
-    "--boundary", type=click.Path(path_type=Path), metavar="FILE",
-    help="Clip the group areas (groups.geojson) to the polygons of this layer, e.g. ICB boundaries (GeoJSON, "
-         "GeoPackage, shapefile); default: the practices' hull and 2 km around it.")
-
-
-def _command_line() -> str:
-    """The command as typed (for summary.json)."""
-    import shlex
-
-    argv = (click.get_current_context().find_root().obj or {}).get("argv", sys.argv[1:])
-    return shlex.join(["clusterkit", *argv])
-
-#: How every grouping command searches (group, tiers).
-search_options = _options(
-    click.option("--method", type=click.Choice(["heuristic", "exact"]), default="heuristic", show_default=True,
-                 help="heuristic: fast, seeded, proves nothing; exact: MIP with a bound and gap (small areas)."),
-    click.option("--seed", type=int, default=0, show_default=True, help="Seed of the heuristic's random choices."),
-    click.option("--effort", type=click.Choice(["quick", "standard", "thorough"]), default="standard",
-                 show_default=True, help="How hard the heuristic searches: quick = region growing and moves only; "
-                                         "standard adds oscillation and ruin and recreate; thorough, more of both."),
-    click.option("--workers", type=int, help="Processes (default: every core); results do not depend on it."),
-    click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
-                 help="MIP solver of --method exact."),
-    click.option("--time-limit", type=float, default=60.0, show_default=True,
-                 help="Seconds for --method exact (the whole method; tiers share it)."),
-    click.option("--gap", type=float, help="Relative gap at which --method exact may stop (e.g. 0.01)."),
-)
-
-
-#: The rules of a grouping, shared by the commands that make many (sweep, ensemble).
-rule_options = _options(
-    click.option("--band", default="30000:50000", show_default=True, metavar="LOWER:UPPER",
-                 help="Patients per group (30k:50k also works)."),
-    click.option("--soft", is_flag=True, help="Allow groups outside the band, at --penalty per patient outside."),
-    click.option("--soft-above", is_flag=True,
-                 help="Hard below, soft above: no group under the lower bound, groups over the upper one at --penalty "
-                      "per patient over (30-50k as it is read in practice)."),
-    click.option("--penalty", type=float, default=10.0, show_default=True,
-                 help="Soft band: cost per patient outside the band, in km of the distance objective."),
-    click.option("--band-for", "band_for", multiple=True, metavar="AREA=LOWER:UPPER",
-                 help="Another band for groups in one sub-ICB or ICB, e.g. 11N=20000:50000 (repeatable)."),
-    click.option("--contiguity/--no-contiguity", default=True, show_default=True,
-                 help="Groups must be connected on the adjacency of practices."),
-    click.option("--within", type=click.Choice(["none", "sub_icb", "icb"]), default="none", show_default=True,
-                 help="Groups may not cross this boundary (none: any practices of the selection may group)."),
-    click.option("--cross-penalty", type=float, default=0.0, show_default=True,
-                 help="With --within none: km per patient grouped outside its group's main sub-ICB."),
-    click.option("--max-diameter-km", type=float, help="Largest distance between two practices of a group."),
-    click.option("--count", type=int, help="Exact number of groups (in each area with --within)."),
-    click.option("--current", type=click.Path(path_type=Path), metavar="FILE",
-                 help="Current grouping practice_code,group (default: the practices' pcn_code column), for "
-                      "--move-penalty and the moved practices."),
-    click.option("--move-penalty", type=float, default=0.0, show_default=True,
-                 help="km per patient of a practice leaving its current group (stability)."),
-)
-
-#: The parameter names of :data:`rule_options`, as Click passes them.
-_RULES = ("band", "soft", "soft_above", "penalty", "band_for", "contiguity", "within", "cross_penalty",
-          "max_diameter_km", "count", "current", "move_penalty")
-
-#: Where many independent tasks run (sweep, ensemble, and the areas of group).
-scheduler_option = click.option(
-    "--scheduler", envvar="CLUSTERKIT_SCHEDULER", metavar="ADDRESS|local",
-    help="Run the tasks on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' to start one on this "
-         "machine with --workers processes (default: a local process pool; env CLUSTERKIT_SCHEDULER). Needs the "
-         "dask extra.")
-
-
-def _rules_of(options: dict[str, Any], graph: Any, **overrides: Any) -> Any:
-    """The :class:`GroupingProblem` of :data:`rule_options` (popped from ``options``), with the current grouping."""
-    from clusterkit.problem.band import Band
-    from clusterkit.problem.grouping import GroupingProblem
-    from geodata import read_grouping
-
-    current = options.pop("current", None)
-    labels = (read_grouping(current, graph, encoding=options.get("encoding", "utf-8")) if current
-              else {p.code: p.group for p in graph.practices if p.group})
-    return GroupingProblem(
-        band=Band.parse(options.pop("band")), soft=options.pop("soft"), soft_above=options.pop("soft_above"),
-        penalty=options.pop("penalty"), band_for=_parse_band_for(options.pop("band_for")),
-        contiguity=options.pop("contiguity"), within=options.pop("within"), cross_penalty=options.pop("cross_penalty"),
-        max_diameter_km=options.pop("max_diameter_km"), count=options.pop("count"),
-        move_penalty=options.pop("move_penalty"), current=labels or None, **overrides)
-
-
-def _numbers(text: str, option: str) -> tuple[float, ...]:
-    """``"0,0.25,0.5"`` -> ``(0.0, 0.25, 0.5)``; one line naming the option for anything else."""
-    values = []
-    for item in text.split(","):
-        try:
-            values.append(float(item))
-        except ValueError:
-            raise InputError("is a comma-separated list of numbers, e.g. 0,0.25,0.5,0.75,1", source=option,
-                             value=item.strip() or text) from None
-    return tuple(values)
-
-
-def load_inputs(options: dict[str, Any]) -> Any:
-    """Read the practices, relations and area selection named by :func:`practice_inputs` options."""
-    from geodata import load_study_area
-
-    columns = {field: options.pop(f"{field}_col", None) for field in
-               ("code", "list_size", "lat", "lon", "sub_icb", "icb", "group")}
-    adjacency_options = {"max_edge_km": options.pop("max_edge_km", None)}
-    within = options.pop("adjacency_within", None)  # build inside each area a grouping may not leave
-    if within not in (None, "none"):
-        adjacency_options["within"] = within
-    return load_study_area(
-        options.pop("practices"),
-        relations=options.pop("relations", None),
-        icb=options.pop("icb", ()),
-        sub_icb=options.pop("sub_icb", ()),
-        columns=columns,
-        encoding=options.pop("encoding", "utf-8"),
-        funding_per_patient=options.pop("funding_per_patient", 120.0),
-        adjacency=options.pop("adjacency", "delaunay"),
-        adjacency_options=adjacency_options,
-        attributes=options.pop("attributes", None),
-        alignment_from=tuple(name.strip() for name in (options.pop("alignment_from", None) or "").split(",")
-                             if name.strip()),
-    )
 
 
 # ---------------------------------------------------------------------------------------------- the app
@@ -337,7 +75,7 @@ def main(context: click.Context, verbose: int, quiet: int) -> None:
       clusterkit validate ../shared/data/nhs/gp_practices_england.csv --icb QOP
     """
     context.obj = {**(context.obj or {}), "verbosity": verbose - quiet}
-    _configure_logging(verbose - quiet)
+    configure_logging(verbose - quiet)
     signal.signal(signal.SIGTERM, _terminate)
 
 
@@ -420,7 +158,7 @@ def import_nhs(mapping: Path, lists: Path, postcodes: Path, out_file: str, overw
     paths = check_import_outputs(out_file, overwrite, inputs=(mapping, lists, postcodes))
     run = run_import_nhs(mapping, lists, postcodes)
     written = write_import_outputs(run, out_file)
-    _finish(run, import_text(run, paths[1].name), written, paths[0].parent)
+    finish(run, import_text(run, paths[1].name), written, paths[0].parent)
 
 
 @main.command(context_settings=CONTEXT)
@@ -475,80 +213,26 @@ def group(centres: Path | None, objective: str, weight: float, method: str, seed
 
     check_settings(restarts=restarts, workers=workers, time_limit=time_limit, gap=gap, seed=seed)
     sources = [options["practices"], options.get("relations"), options.get("attributes"), options["current"], centres]
-    rules = {name: options.pop(name) for name in _RULES}
+    rules = {name: options.pop(name) for name in RULE_PARAMETERS}
     graph = load_inputs({**options, "adjacency_within": rules["within"]})
     hubs = read_practice_list(centres, graph, encoding=options["encoding"]) if centres else ()
-    problem = _rules_of({**rules, "encoding": options["encoding"]}, graph, objective=objective, weight=weight,
+    problem = rules_of({**rules, "encoding": options["encoding"]}, graph, objective=objective, weight=weight,
                         centres=hubs)
     labels = dict(problem.current or {})
     output = OutputSet(out_dir, overwrite)  # a bad --out fails before the long computation
     try:
         with output, scheduler_executor(scheduler, workers=workers) as executor, \
-                _progress_bar("grouping", "step") as progress:
+                progress_bar("grouping", "step") as progress:
             run = run_grouping(graph, problem, method=method, seed=seed, time_limit=time_limit, solver=solver,
                                gap=gap, restarts=restarts, effort=effort, workers=workers, executor=executor,
                                best_effort=best_effort, current=labels, sources=sources, progress=progress,
-                               boundary=boundary, command_line=_command_line())
+                               boundary=boundary, command_line=command_line())
             written = write_outputs(run, output.folder, formats, maps=not no_maps)
     except InfeasibleError as error:
         for reason in error.reasons[1:10]:
             click.echo(f"clusterkit: also: {reason}", err=True)
         raise
-    _report_grouping(output.given, run, written)
-
-
-def _parse_band_for(texts: tuple[str, ...]) -> dict[str, Any]:
-    """``("11N=20000:50000", ...)`` -> ``{"11N": Band(20000, 50000)}``."""
-    from clusterkit.problem.band import Band
-
-    bands: dict[str, Any] = {}
-    for text in texts:
-        area, separator, band_text = text.partition("=")
-        area = area.strip().upper()
-        if not separator or not area or not band_text.strip():
-            raise InputError("is written AREA=LOWER:UPPER, e.g. 11N=20000:50000", source="--band-for", value=text)
-        if area in bands:
-            raise InputError(f"gives area {area} a band twice", source="--band-for", value=text)
-        bands[area] = Band.parse(band_text, option=f"--band-for {area}")
-    return bands
-
-
-@contextlib.contextmanager
-def _progress_bar(description: str, unit: str) -> Iterator[Progress]:
-    """A progress bar on stderr for work over a second (hidden by -q), fed ``(done, total, note)`` by a run."""
-    from tqdm import tqdm
-
-    verbosity = (click.get_current_context().find_root().obj or {}).get("verbosity", 0)
-    with tqdm(total=None, desc=description, unit=unit, delay=1.0, leave=False, file=sys.stderr,
-              disable=True if verbosity < 0 else None) as bar:
-
-        def progress(done: int, total: int, note: str = "") -> None:
-            if bar.total != total:
-                bar.total = total
-            if note:  # a new note with no step done (an exact run's phase) is drawn at once, past the delay
-                shown = not bar.disable and time.time() - getattr(bar, "start_t", time.time()) >= bar.delay
-                bar.set_postfix_str(note, refresh=done == bar.n and shown)
-            bar.update(done - bar.n)
-
-        yield progress
-
-
-def _report_grouping(folder: Path, run: Any, written: list[Path], inputs_written: tuple[str, ...] = ()) -> None:
-    """Print a grouping run whose outputs are in place; exit with the run's status (1 when a rule is unmet)."""
-    if run.summary.get("best_effort"):
-        click.echo(f"clusterkit: {run.summary['best_effort']}; --best-effort: grouped with a soft band instead",
-                   err=True)
-    _finish(run, grouping_text(run.result, run.metrics, run.extra["problem"]), written, folder, inputs_written)
-
-
-def _finish(run: Any, text: str, written: list[Path], folder: Path, inputs_written: tuple[str, ...] = ()) -> None:
-    """Print a run whose outputs are in place, the rule it leaves unmet, and exit with its status."""
-    click.echo(text)
-    click.echo(f"wrote {', '.join([*inputs_written, *(path.name for path in written)])} to {folder}")
-    if run.unmet:
-        click.echo(f"clusterkit: {run.unmet}", err=True)
-    if run.exit_status:
-        click.get_current_context().exit(run.exit_status)
+    report_grouping(output.given, run, written)
 
 
 @main.command(context_settings=CONTEXT)
@@ -591,13 +275,13 @@ def demo(out_dir: Path, overwrite: bool, formats: Any, no_maps: bool, seed: int,
         click.echo(area_text(described).removesuffix("\nok"))
         problem = GroupingProblem()
         click.echo(f"\ngrouping: heuristic, band {problem.band}, contiguous, {problem.objective} objective")
-        with _progress_bar("grouping", "step") as progress:
+        with progress_bar("grouping", "step") as progress:
             run = run_grouping(graph, problem, seed=seed, command="demo", progress=progress,
                                sources=[(str(output.out / path.name), path) for path in inputs],
                                extra={"county": described.to_dict()}, boundary=boundary,
-                               command_line=_command_line())
+                               command_line=command_line())
         written = write_outputs(run, output.folder, formats, maps=not no_maps)
-    _report_grouping(output.given, run, written, inputs_written=tuple(path.name for path in inputs))
+    report_grouping(output.given, run, written, inputs_written=tuple(path.name for path in inputs))
 
 
 @main.command(context_settings=CONTEXT)
@@ -679,9 +363,9 @@ def budgets(groups: str, specialties: Path, risk_cap: float, max_per_practice: i
         schedule=shares, variance=variance, loss_threshold=loss_threshold,
     )
     with OutputSet(out_dir, overwrite) as output, scheduler_executor(scheduler, workers=workers) as executor, \
-            _progress_bar("networks", "network") as progress:
+            progress_bar("networks", "network") as progress:
         run = run_budgets(graph, labels, problem, solver=solver, time_limit=time_limit, gap=gap, workers=workers,
-                          executor=executor, sources=sources, progress=progress, command_line=_command_line())
+                          executor=executor, sources=sources, progress=progress, command_line=command_line())
         written = write_outputs(run, output.folder, formats, maps=not no_maps)
     folder = output.given
     assignment = run.result
@@ -766,12 +450,12 @@ def tiers(tier_texts: tuple[str, ...], fixed_texts: tuple[str, ...], order: str,
     sources = [options["practices"], options.get("relations"), options.get("attributes"),
                *(text.partition("=")[2] for text in fixed_texts)]
     with OutputSet(out_dir, overwrite) as output, scheduler_executor(scheduler, workers=workers) as executor, \
-            _progress_bar("tiers", "tier") as progress:
+            progress_bar("tiers", "tier") as progress:
         run = run_tiers(graph, levels, order=order, fixed=fixed, method=method, seed=seed, time_limit=time_limit,
                         solver=solver, gap=gap, effort=effort, workers=workers, executor=executor, sources=sources,
-                        progress=progress, boundary=boundary, command_line=_command_line())
+                        progress=progress, boundary=boundary, command_line=command_line())
         written = write_outputs(run, output.folder, formats, maps=not no_maps)
-    _finish(run, tiers_text(run), written, output.given)
+    finish(run, tiers_text(run), written, output.given)
 
 
 @main.command(context_settings=CONTEXT)
@@ -810,7 +494,7 @@ def evaluate(groups: str, band: str, band_for: tuple[str, ...], current: Path | 
     from geodata.read.relations import read_networks
     from geodata.write.outputs import write_outputs
 
-    problem = GroupingProblem(band=Band.parse(band), band_for=_parse_band_for(band_for))
+    problem = GroupingProblem(band=Band.parse(band), band_for=parse_band_for(band_for))
     encoding = options["encoding"]
     sources = [options["practices"], options.get("relations"), options.get("attributes"), groups, current]
     graph = load_inputs(options)
@@ -818,9 +502,9 @@ def evaluate(groups: str, band: str, band_for: tuple[str, ...], current: Path | 
     reference = read_grouping(current, graph, encoding=encoding) if current else None
     with OutputSet(out_dir, overwrite) as output:
         run = run_evaluate(graph, labels, problem, current=reference, sources=sources, boundary=boundary,
-                           command_line=_command_line())
+                           command_line=command_line())
         written = write_outputs(run, output.folder, formats, maps=not no_maps)
-    _report_grouping(output.given, run, written)
+    report_grouping(output.given, run, written)
 
 
 @main.command(context_settings=CONTEXT)
@@ -866,9 +550,9 @@ def compare(first: str, second: str, names: str, band: str, out_dir: Path, overw
     sides = [read_networks(side, graph, encoding=encoding, option=metavar) for side, metavar in ((first, "A"), (second, "B"))]
     with OutputSet(out_dir, overwrite) as output:
         run = run_compare(graph, sides[0], sides[1], GroupingProblem(band=Band.parse(band)), names=labels,
-                          sources=sources, command_line=_command_line())
+                          sources=sources, command_line=command_line())
         written = write_outputs(run, output.folder, formats, maps=not no_maps)
-    _finish(run, comparison_text(run.result), written, output.given)
+    finish(run, comparison_text(run.result), written, output.given)
 
 
 @main.command(context_settings=CONTEXT)
@@ -909,19 +593,19 @@ def sweep(weights: str, move_penalties: str | None, method: str, seed: int, effo
     from geodata import OutputSet
     from geodata.write.outputs import write_outputs
 
-    grid = check_weights(_numbers(weights, "--weights"), source="--weights")
-    penalties = _numbers(move_penalties, "--move-penalties") if move_penalties else None
+    grid = check_weights(numbers_of(weights, "--weights"), source="--weights")
+    penalties = numbers_of(move_penalties, "--move-penalties") if move_penalties else None
     check_settings(restarts=restarts, workers=workers, time_limit=time_limit, gap=gap, seed=seed)
     sources = [options["practices"], options.get("relations"), options.get("current"), options.get("attributes")]
     graph = load_inputs({**options, "adjacency_within": options["within"]})
-    problem = _rules_of(options, graph)
+    problem = rules_of(options, graph)
     with OutputSet(out_dir, overwrite) as output, scheduler_executor(scheduler, workers=workers) as executor, \
-            _progress_bar("points", "point") as progress:
+            progress_bar("points", "point") as progress:
         run = run_sweep(graph, problem, grid, penalties, method=method, seed=seed, effort=effort, restarts=restarts,
                         time_limit=time_limit, solver=solver, gap=gap, workers=workers, executor=executor,
                         scheduler=scheduler, sources=sources, progress=progress)
         written = write_outputs(run, output.folder, formats, maps=not no_maps)
-    _finish(run, sweep_text(run), written, output.given)
+    finish(run, sweep_text(run), written, output.given)
 
 
 @main.command(context_settings=CONTEXT)
@@ -976,14 +660,14 @@ def ensemble(objective: str, weight: float, members: int, keep: int, min_vi: flo
     check_settings(restarts=restarts, workers=workers, seed=seed)
     sources = [options["practices"], options.get("relations"), options.get("current"), options.get("attributes")]
     graph = load_inputs({**options, "adjacency_within": options["within"]})
-    problem = _rules_of(options, graph, objective=objective, weight=weight)
+    problem = rules_of(options, graph, objective=objective, weight=weight)
     with OutputSet(out_dir, overwrite) as output, scheduler_executor(scheduler, workers=workers) as executor, \
-            _progress_bar("members", "member") as progress:
+            progress_bar("members", "member") as progress:
         run = run_ensemble(graph, problem, members, keep=keep, min_vi=min_vi, weight_jitter=weight_jitter, seed=seed,
                            effort=effort, restarts=restarts, workers=workers, executor=executor, scheduler=scheduler,
                            sources=sources, progress=progress)
         written = write_outputs(run, output.folder, formats, maps=not no_maps)
-    _finish(run, ensemble_text(run), written, output.given)
+    finish(run, ensemble_text(run), written, output.given)
 
 
 def run() -> None:
