@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cli import _flag_of
 from tests.conftest import NHS_HEADER, REPOSITORY, PreparedCase
 from shapely.geometry import LineString, Point
 
+from clusterkit.command_line.reporting import flag_of
 from clusterkit.errors import InputError
 from clusterkit.model.coordinates import to_bng
 from geodata import load_study_area, read_grouping, read_practices, read_relations, read_table
@@ -37,7 +37,7 @@ def test_bad_input_raises_input_error_at_the_right_place(bad_case: PreparedCase)
             read_grouping(bad_case.path(case.groups), graph)
     error = caught.value
     assert error.source is not None
-    where = _flag_of(error.source) or Path(error.source).name  # a library parameter, shown as the CLI's flag
+    where = flag_of(error.source) or Path(error.source).name  # a library parameter, shown as the CLI's flag
     assert where == case.culprit
     assert (error.row, error.column, error.value) == (case.row, case.column, case.value)
     assert case.fragment in str(error)
