@@ -1,1 +1,2 @@
-"""The command line's shared parts: its options (:mod:`.options`) and how a command reports (:mod:`.reporting`)."""
+"""The command line's parts: its shared options (:mod:`.options`), how a command reports (:mod:`.reporting`), and
+the commands :mod:`cli` registers beside its own (:mod:`.budgets`, :mod:`.scoring`, :mod:`.explore`)."""

@@ -14,9 +14,12 @@ import click
 
 from clusterkit.errors import InputError
 
-__all__ = ["RULE_PARAMETERS", "boundary_option", "combine_options", "load_inputs", "numbers_of", "out_folder",
+__all__ = ["CONTEXT", "RULE_PARAMETERS", "boundary_option", "combine_options", "load_inputs", "numbers_of", "out_folder",
            "output_options", "parse_band_for", "practice_inputs", "rule_options", "rules_of", "scheduler_option",
            "search_options"]
+
+#: Click settings of the app and every command.
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def out_folder(value: str) -> Path:
