@@ -131,11 +131,8 @@ def solve_set_partition(
     status, objective, bound, detail = read_highs(highs, is_mip=True)
     if cutoff is not None and objective is not None and objective >= cutoff:
         # HiGHS may return a partition at or above its objective bound (one it found before pruning, e.g. all
-        # singletons at 9 with a cutoff of 8): not one that was asked for. Optimal, it proves the cutoff.
-        status = Status.INFEASIBLE if status == Status.OPTIMAL else Status.NO_SOLUTION
-        objective = None
-        if status == Status.INFEASIBLE:
-            bound = float(cutoff)
+        # singletons at 9 with a cutoff of 8): not one that was asked for; optimal, it proves the cutoff
+        status, objective = (Status.INFEASIBLE if status == Status.OPTIMAL else Status.NO_SOLUTION), None
     if cutoff is not None and objective is None and (
             status == Status.INFEASIBLE or highs.getModelStatus() == highspy.HighsModelStatus.kObjectiveBound):
         status, bound = Status.INFEASIBLE, float(cutoff)  # searched to the end: no partition below the cutoff

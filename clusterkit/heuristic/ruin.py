@@ -160,8 +160,7 @@ def ruin_and_recreate(piece: PieceProblem, unit_group: np.ndarray, seed: int, pa
     for grouping in (unit_group, *pool_from):
         _add_columns(pool, scorer, grouping, range(len(piece.units)))
     for column in columns:
-        if column not in pool and (cost := scorer.column_cost(column)) is not None:
-            pool[column] = cost
+        _add_column(pool, scorer, column)
     members: dict[int, set[int]] = {}
     for unit, group in enumerate(unit_group.tolist()):
         members.setdefault(group, set()).add(unit)
@@ -315,11 +314,15 @@ def _add_columns(pool: dict[frozenset[int], float], scorer: GroupScorer, groupin
     for k, group in enumerate(np.asarray(grouping).tolist()):
         groups.setdefault(group, []).append(int(units[k]))
     for group_units in groups.values():
-        key = frozenset(group_units)
-        if key not in pool:
-            cost = scorer.column_cost(key)
-            if cost is not None:
-                pool[key] = cost
+        _add_column(pool, scorer, frozenset(group_units))
+
+
+def _add_column(pool: dict[frozenset[int], float], scorer: GroupScorer, group: frozenset[int]) -> None:
+    """Add ``group`` to ``pool`` with its cost when it is new there and meets every hard rule."""
+    if group and group not in pool:
+        cost = scorer.column_cost(group)
+        if cost is not None:
+            pool[group] = cost
 
 
 def _recombine_around(pool: dict[frozenset[int], float], scorer: GroupScorer, piece: PieceProblem,
@@ -357,10 +360,7 @@ def _add_neighbour_columns(pool: dict[frozenset[int], float], scorer: GroupScore
     variants = [group | {u} for u in border] + [group - {v} for v in inside]
     variants += [(group - {v}) | {u} for u in border for v in inside]
     for key in variants:
-        if key and key not in pool:
-            cost = scorer.column_cost(key)
-            if cost is not None:
-                pool[key] = cost
+        _add_column(pool, scorer, key)
 
 
 def _window(piece: PieceProblem, unit_group: np.ndarray, members: dict[int, set[int]], centre: int,
