@@ -136,6 +136,12 @@ def local_pool(workers: int) -> Iterator[Executor | None]:
             if process.is_alive():
                 process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
+        # the pool's manager thread closes its wake-up pipe as it ends; Python 3.11's exit hook writes to that
+        # pipe unlocked, and a run stopped by Ctrl-C while the thread was closing it printed a traceback
+        # ("Bad file descriptor") after its one line: let the thread end first (at once: the workers are dead)
+        manager = getattr(pool, "_executor_manager_thread", None)
+        if manager is not None:
+            manager.join(timeout=2.0)
         raise
     pool.shutdown(wait=True)
 
