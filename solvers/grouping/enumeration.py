@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from solvers.grouping.cuts import RowCuts
 from solvers.grouping.fixing import free_units
 from solvers.grouping.pricing import Pricer
 
@@ -23,8 +24,8 @@ log = logging.getLogger(__name__)
 
 
 def enumerate_columns(pricer: Pricer, duals: np.ndarray, mu: float, slack: float, deadline: float,
-               limit: int = 60_000, free: Mapping[int, np.ndarray] | None = None
-               ) -> dict[frozenset[int], float] | None:
+               limit: int = 60_000, free: Mapping[int, np.ndarray] | None = None,
+               cuts: RowCuts | None = None) -> dict[frozenset[int], float] | None:
     """Every feasible group whose reduced cost is at most ``slack``, or None if time or ``limit`` runs out.
 
     With duals of the optimal master LP (value :math:`z_{LP}`) and a grouping of cost :math:`UB`, every
@@ -35,6 +36,8 @@ def enumerate_columns(pricer: Pricer, duals: np.ndarray, mu: float, slack: float
     over the units of negative value) cannot bring the reduced cost down to ``slack``. Only the units free
     for a centre are tried: ``free[centre]``, by default :func:`solvers.grouping.fixing.free_units` (the reach
     filter and the pairs fixed by their reduced cost; sound, so the result is the same, only found sooner).
+    ``cuts``: the master's subset-row cuts (:mod:`solvers.grouping.cuts`): a unit that joins a group holding one
+    other unit of a binding cut adds its penalty to the group's value, which only grows, so the pruning holds.
     """
     piece = pricer.piece
     found: dict[frozenset[int], float] = {}
@@ -80,6 +83,8 @@ def enumerate_columns(pricer: Pricer, duals: np.ndarray, mu: float, slack: float
                     cost = pricer.cost(members)
                     if cost is not None:
                         reduced = cost - float(duals[list(members)].sum()) - mu
+                        if cuts:
+                            reduced += cuts.penalty(members)
                         if reduced <= slack + 1e-12:
                             found[members] = cost
                             if len(found) > limit:
@@ -95,7 +100,7 @@ def enumerate_columns(pricer: Pricer, duals: np.ndarray, mu: float, slack: float
                         <= piece.max_diameter_km for v in members):
                     extra = frozenset(v for v in piece.unit_neighbours[unit]
                                       if allowed[v] and v not in members and v not in excluded)
-                    stack.append((members | {unit}, grown, total + float(value[unit]), rest | extra - {unit},
-                                  excluded))
+                    joined = total + float(value[unit]) + (cuts.added(members, unit) if cuts else 0.0)
+                    stack.append((members | {unit}, grown, joined, rest | extra - {unit}, excluded))
     log.debug("enumeration: %d nodes, %d columns", nodes, len(found))
     return found

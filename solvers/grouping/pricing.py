@@ -10,6 +10,7 @@ proves the least value when the greedy finds nothing. Every column found is judg
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 
@@ -20,6 +21,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from clusterkit.problem.piece import PieceProblem
 from clusterkit.problem.band import band_hull
 from clusterkit.problem.score import GroupScorer, components
+from solvers.grouping.cuts import RowCuts
 from solvers.grouping.fixing import reach_populations, unit_graph
 
 __all__ = ["Pricer"]
@@ -88,8 +90,12 @@ class Pricer:
         return ok
 
     # ------------------------------------------------------------------------ pricing
-    def greedy(self, centre: int, duals: np.ndarray, mu: float) -> list[tuple[float, frozenset[int]]]:
-        """Grow from the centre's unit, adding the cheapest adjacent unit; keep negative columns seen."""
+    def greedy(self, centre: int, duals: np.ndarray, mu: float,
+               cuts: RowCuts | None = None) -> list[tuple[float, frozenset[int]]]:
+        """Grow from the centre's unit, adding the cheapest adjacent unit; keep negative columns seen.
+
+        ``cuts``: the master's subset-row cuts, whose penalties count in the reduced cost.
+        """
         piece = self.piece
         root = self.unit_of[centre]
         allowed = self.allowed(centre)
@@ -107,6 +113,8 @@ class Pricer:
                 if self.cannot_units[u] & members:
                     continue
                 gain = value[u]
+                if cuts:
+                    gain += cuts.added(members, u)
                 if self.relation_factor:
                     gain -= self.relation_factor * sum(w for v, w in self.relation[u].items() if v in members)
                 if gain < best_value:
@@ -122,16 +130,20 @@ class Pricer:
                 cost = self.cost(column)
                 if cost is not None:
                     reduced = cost - float(duals[list(column)].sum()) - mu
+                    if cuts:
+                        reduced += cuts.penalty(column)
                     if reduced < -1e-9:
                         found.append((reduced, column))
         return found
 
     def exact(self, centre: int, duals: np.ndarray, mu: float, time_limit: float,
-              free: np.ndarray | None = None) -> tuple[float, frozenset[int] | None]:
+              free: np.ndarray | None = None, cuts: RowCuts | None = None) -> tuple[float, frozenset[int] | None]:
         """Least reduced cost of a group centred at ``centre`` (a proven lower bound) and its units.
 
         ``free``: the units such a group may hold (default :meth:`allowed`; fewer once pairs are fixed, when
-        the value is a bound over the groups that avoid the fixed pairs).
+        the value is a bound over the groups that avoid the fixed pairs). ``cuts``: the master's subset-row cuts;
+        a variable per binding cut that the group meets, at least :math:`x_a + x_b - 1` for each pair of its
+        units, carries its penalty.
 
         A small MIP over the units (band, cannot-link, diameter and relation terms), with contiguity
         imposed by cuts: every member other than the centre's unit needs a neighbour in the group, and
@@ -159,16 +171,25 @@ class Pricer:
         soft = piece.soft or piece.soft_above
         n_z = len(relation_pairs)
         n_s = 2 if soft else 0
-        size = m + n_z + n_s
+        met = []  # (penalty, positions of its units among the free ones) of each binding cut two of them can meet
+        if cuts:
+            for index in sorted({index for u in units for index in cuts.of_unit(u)}):
+                inside = [position[u] for u in cuts.triples[index] if u in position]
+                if len(inside) >= 2:
+                    met.append((float(cuts.penalties[index]), inside))
+        size = m + n_z + n_s + len(met)
         c = np.zeros(size)
         c[:m] = self.assign_cost[units, centre] - duals[units]
         for k, (_, _, w) in enumerate(relation_pairs):
             c[m + k] = -self.relation_factor * w
         if soft:
-            c[m + n_z:] = piece.soft_penalty / piece.population
+            c[m + n_z:m + n_z + n_s] = piece.soft_penalty / piece.population
+        for k, (penalty, _) in enumerate(met):
+            c[m + n_z + n_s + k] = penalty
         lower_bounds = np.zeros(size)
         upper_bounds = np.full(size, np.inf)
         upper_bounds[:m + n_z] = 1
+        upper_bounds[m + n_z + n_s:] = 1
         lower_bounds[position[root]] = 1
         if piece.soft_above:
             upper_bounds[m + n_z] = 0.0  # no slack below: the lower bound stays hard
@@ -209,6 +230,10 @@ class Pricer:
             limits.append((-np.inf, 0.0))
             rows.append([(m + k, 1.0), (b, -1.0)])
             limits.append((-np.inf, 0.0))
+        for k, (_, inside) in enumerate(met):
+            for a, b in itertools.combinations(inside, 2):
+                rows.append([(a, 1.0), (b, 1.0), (m + n_z + n_s + k, -1.0)])
+                limits.append((-np.inf, 1.0))
         while True:
             matrix = sp.csr_matrix(
                 ([value for row in rows for _, value in row],

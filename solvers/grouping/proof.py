@@ -30,7 +30,7 @@ from solvers.partition import solve_set_partition
 if TYPE_CHECKING:
     from solvers.grouping.colgen import Watch
 
-__all__ = ["DEFAULT_TOLERANCE", "FINAL_COLUMNS", "POLISH_SECONDS", "POLISH_SHARE", "best_partition", "final_columns", "polish", "prove", "target"]
+__all__ = ["DEFAULT_TOLERANCE", "FINAL_COLUMNS", "POLISH_SECONDS", "POLISH_SHARE", "best_partition", "final_columns", "polish", "prove", "reduced_costs", "target"]
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +55,14 @@ def prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumben
     ``fixing["partitioned"]``; returns the incumbent and whether it is proven.
     """
     piece = pricer.piece
-    value, duals, mu = lp
+    value, duals, mu, cuts = lp
     fixed = piece.count if piece.count is not None else (len(pricer.hub_units) or None)
     needed = max(0.0, target(incumbent[0], tolerance) - value)
     slack, complete, failed = needed / FIRST_SLACK, 0.0, math.inf
     pairs = len(pricer.centres) * pricer.n
     limit = ENUMERATION_LIMIT
     # (slack, groups within it) of the complete steps, from the LP's own basis (groups of reduced cost 0)
-    grown = [(0.0, max(1, sum(1 for c, cost in pool.items() if cost - float(duals[list(c)].sum()) - mu <= 1e-9)))]
+    grown = [(0.0, max(1, int((reduced_costs(list(pool), pool, lp, pricer.n) <= 1e-9).sum())))]
     for step in itertools.count(1):
         if time.perf_counter() >= deadline - 0.5:
             break
@@ -70,7 +70,7 @@ def prove(pricer: Pricer, pool: dict[frozenset[int], float], lp: tuple, incumben
         free = {centre: free_units(pricer, centre, duals, mu, slack) for centre in pricer.centres}
         fixing["fixed_share"] = 1.0 - sum(int(mask.sum()) for mask in free.values()) / max(1, pairs)
         began = time.perf_counter()
-        enumerated = enumerate_columns(pricer, duals, mu, slack, deadline, limit=limit, free=free)
+        enumerated = enumerate_columns(pricer, duals, mu, slack, deadline, limit=limit, free=free, cuts=cuts)
         log.info("enumeration step %d, slack %.4g of %.4g needed (incumbent %.6g), %.1f%% of pairs fixed: %s groups",
                  step, slack, needed, incumbent[0], 100 * fixing["fixed_share"],
                  None if enumerated is None else len(enumerated))
@@ -177,18 +177,29 @@ def final_columns(pool: dict[frozenset[int], float], lp: tuple | None,
     """
     if len(pool) <= FINAL_COLUMNS or lp is None:
         return sorted(pool, key=lambda c: (len(c), sorted(c)))
-    _, duals, mu = lp
     columns = list(pool)
-    sizes = np.fromiter((len(column) for column in columns), np.int64, len(columns))
-    members = np.fromiter(itertools.chain.from_iterable(columns), np.int64, int(sizes.sum()))
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    reduced = np.fromiter(pool.values(), float, len(columns)) - np.add.reduceat(duals[members], starts) - mu
+    reduced = reduced_costs(columns, pool, lp, len(lp[1]))
     keep = np.zeros(len(columns), bool)
     keep[np.argsort(reduced, kind="stable")[:FINAL_COLUMNS]] = True
     if incumbent is not None:
         chosen = {frozenset(np.flatnonzero(incumbent[1] == g).tolist()) for g in np.unique(incumbent[1])}
         keep |= np.fromiter((column in chosen for column in columns), bool, len(columns))
     return [column for column, kept in zip(columns, keep) if kept]
+
+
+def reduced_costs(columns: list[frozenset[int]], pool: dict[frozenset[int], float], lp: tuple, n: int) -> np.ndarray:
+    """Reduced costs of ``columns`` under the master's ``(value, duals, mu, cuts)``, summed on arrays."""
+    _, duals, mu, cuts = lp
+    if not columns:
+        return np.zeros(0)
+    sizes = np.fromiter((len(column) for column in columns), np.int64, len(columns))
+    members = np.fromiter(itertools.chain.from_iterable(columns), np.int64, int(sizes.sum()))
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    costs = np.fromiter((pool[column] for column in columns), float, len(columns))
+    reduced = costs - np.add.reduceat(duals[members], starts) - mu
+    if cuts is not None:
+        reduced += cuts.penalties_of(columns, n)
+    return reduced
 
 
 #: The partition after an unfinished proof takes at most this many columns (:func:`final_columns`).

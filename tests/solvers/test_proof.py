@@ -74,7 +74,7 @@ def test_final_columns_keep_the_incumbent_and_the_least_reduced_costs(monkeypatc
             frozenset({1, 2}): 2.2}
     duals, mu = np.array([1.0, 1.0, 1.0]), 0.0  # reduced costs 0, 0, -0.5, 2, 0.2
     incumbent = (5.0, np.array([0, 1, 2]))  # the singletons
-    kept = final_columns(pool, (0.0, duals, mu), incumbent)
+    kept = final_columns(pool, (0.0, duals, mu, None), incumbent)
     assert set(kept) == {frozenset({0, 1}), frozenset({0}), frozenset({1}), frozenset({2})}
     assert final_columns(pool, None, incumbent) == sorted(pool, key=lambda c: (len(c), sorted(c)))
 
